@@ -1,0 +1,556 @@
+"""Error aggregation service: a drop-in for LEDMatrix's ``src/error_aggregator.py``, made right.
+
+Same public names, signatures and dict shapes as the original. Differences that matter:
+a pattern per fingerprint (plugin, type, operation, normalised message) with a lifecycle
+(detected, escalated, de-escalated, resolved, recurred) delivered to subscribers outside the lock;
+O(1) work per record; every collection bounded; windows on a monotonic clock; stack traces from
+the exception itself; secrets redacted; atomic, rate-limited export; ``record_error`` never raises.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections import OrderedDict, defaultdict, deque
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .clock import SYSTEM_CLOCK, Clock
+from .events import EventHub, EventKind, PatternEvent, Subscription
+from .export import AutoExporter, write_json_atomic
+from .fingerprint import MessageCleaner, fingerprint_digest
+from .lifecycle import PatternState, Thresholds
+from .model import Severity
+from .records import ErrorPattern, ErrorRecord
+from .sanitize import json_safe_context
+from .settings import Limits, positive_int, positive_number
+from .stack import capture, safe_str
+from .window import WindowCounter
+
+__all__ = [
+    "ErrorAggregator",
+    "ErrorPattern",
+    "ErrorRecord",
+    "EventKind",
+    "Limits",
+    "PatternEvent",
+    "Subscription",
+    "get_error_aggregator",
+    "record_error",
+]
+
+logger = logging.getLogger(__name__)
+
+OTHER = "(other)"
+_UPDATE_EVENT_INTERVAL = 1.0
+_MAINTENANCE_INTERVAL = 1.0
+_NEW_PATTERN_KINDS = frozenset({EventKind.DETECTED, EventKind.RECURRED})
+
+_PendingEvent = tuple[EventKind, ErrorPattern, Severity, "Severity | None", float]
+_Key = tuple[str | None, ...]
+
+
+class ErrorAggregator:
+    """Aggregates and analyses errors across the system. Thread-safe.
+
+    Args:
+        max_records: error records kept in memory (the oldest are dropped first)
+        pattern_threshold: occurrences within the window that make a pattern
+        pattern_window_minutes: the window for pattern detection and severity
+        export_path: directory for automatic JSON export on new patterns (rate-limited)
+        quiet_period_minutes: least time without an occurrence before a pattern resolves
+        hysteresis: fraction below a severity's entry count at which it is left again
+        limits: bounds on every collection (see ``Limits``)
+        clock: monotonic and wall time; inject a ``ManualClock`` in tests
+        export_min_interval: seconds between two automatic exports (SD cards wear out)
+        delivery_wait: seconds ``record_error`` may wait for quick subscribers to finish
+    """
+
+    def __init__(
+        self,
+        max_records: int = 1000,
+        pattern_threshold: int = 5,
+        pattern_window_minutes: float = 60,
+        export_path: Path | str | None = None,
+        *,
+        quiet_period_minutes: float = 5,
+        hysteresis: float = 0.2,
+        limits: Limits | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        export_min_interval: float = 300.0,
+        delivery_wait: float = 0.05,
+    ) -> None:
+        self.max_records = positive_int("max_records", max_records)
+        self.pattern_threshold = positive_int("pattern_threshold", pattern_threshold)
+        window_minutes = positive_number("pattern_window_minutes", pattern_window_minutes)
+        quiet_minutes = positive_number("quiet_period_minutes", quiet_period_minutes)
+        if not isinstance(hysteresis, int | float) or isinstance(hysteresis, bool) \
+                or not 0.0 <= hysteresis < 1.0:
+            raise ValueError(f"hysteresis must be a number in [0, 1), got {hysteresis!r}")
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a Limits, got {type(limits).__name__}")
+        self.limits = limits or Limits()
+        self.logger = logger
+        self._clock = clock
+        self._window = window_minutes * 60.0
+        self.pattern_window = timedelta(seconds=self._window)
+        self._quiet = min(quiet_minutes * 60.0, self._window)
+        self._thresholds = Thresholds(self.pattern_threshold, float(hysteresis))
+        self.export_path = Path(export_path) if export_path is not None else None
+        self._exporter = AutoExporter(self.export_path, self.export_to_file,
+                                      positive_number("export_min_interval", export_min_interval))
+        self._hub = EventHub(self.limits.max_pending_events,
+                             positive_number("delivery_wait", delivery_wait, allow_zero=True))
+        self._cleaner = MessageCleaner(self.limits.max_message_length)
+        self._lock = threading.Lock()
+        self._records: deque[ErrorRecord] = deque(maxlen=self.max_records)
+        self._error_counts: defaultdict[str, int] = defaultdict(int)
+        self._plugin_error_counts: defaultdict[str, defaultdict[str, int]] = defaultdict(
+            lambda: defaultdict(int))
+        self._plugin_windows: dict[str, WindowCounter] = {}
+        self._plugin_last: dict[str, ErrorRecord] = {}
+        self._index: dict[_Key, PatternState] = {}
+        self._active: OrderedDict[_Key, PatternState] = OrderedDict()
+        self._dormant: OrderedDict[_Key, PatternState] = OrderedDict()
+        self._sequence = itertools.count(1)
+        self._next_maintenance = 0.0
+        self._internal_errors = 0
+        self._session_mono = clock.monotonic()
+        self._session_start = datetime.fromtimestamp(clock.wall())
+
+    # ------------------------------------------------------------------ recording
+
+    def record_error(
+        self,
+        error: BaseException | object,
+        context: dict[str, Any] | None = None,
+        plugin_id: str | None = None,
+        operation: str | None = None,
+        *,
+        fingerprint: str | None = None,
+    ) -> ErrorRecord:
+        """Record an error occurrence. Never raises: it is called from inside ``except`` blocks.
+
+        Args:
+            error: the exception (anything else is recorded by its type and text)
+            context: extra details; copied, never mutated; secrets redacted
+            plugin_id: the plugin that failed
+            operation: what it was doing ("update", "display", ...)
+            fingerprint: groups occurrences under a key of the caller's choosing
+        """
+        try:
+            return self._record(error, context, plugin_id, operation, fingerprint)
+        except Exception:
+            self._internal_errors += 1
+            return self._fallback_record(error, plugin_id, operation)
+
+    def _record(self, error: object, context: object, plugin_id: object, operation: object,
+                fingerprint: object) -> ErrorRecord:
+        """The work of ``record_error``: everything foreign is touched before the lock."""
+        limits = self.limits
+        mono = self._clock.monotonic()
+        wall = self._clock.wall()
+        error_type, raw_message, exception = describe(error)
+        message, normalised = self._cleaner.clean(raw_message)
+        plugin = _identifier(plugin_id, limits.max_id_length)
+        op = _identifier(operation, limits.max_id_length)
+        merged = self._context(context, exception)
+        stack = capture(exception, limits.max_stack_frames, skip_frames=3)
+        custom = _identifier(fingerprint, 200)
+        key = ("fp", custom) if custom is not None else (plugin, error_type, op, normalised)
+        with self._lock:
+            pattern, events = self._pattern(key, plugin, error_type, op, custom or normalised, mono)
+            record = ErrorRecord._make(error_type, message, wall, mono, merged, plugin, op, stack,
+                                       pattern.key)
+            self._records.append(record)
+            self._count(error_type, plugin, mono, record)
+            events += self._observe(key, pattern, mono, wall, message, plugin)
+            if mono >= self._next_maintenance:
+                events.extend(self._maintain(mono))
+        if events:
+            self._publish(events)
+        return record
+
+    def _context(self, context: object, exception: BaseException | None) -> dict[str, Any]:
+        """The caller's context plus ``error.context`` (LEDMatrixError), as a safe copy."""
+        limits = self.limits
+        merged = json_safe_context(context, limits.max_context_items, limits.max_context_text)
+        extra = getattr(exception, "context", None) if exception is not None else None
+        if isinstance(extra, dict) and extra:
+            merged.update(json_safe_context(extra, limits.max_context_items, limits.max_context_text))
+        return merged
+
+    def _count(self, error_type: str, plugin: str | None, mono: float, record: ErrorRecord) -> None:
+        """Update the cumulative and windowed counts (under the lock)."""
+        limits = self.limits
+        counts = self._error_counts
+        if error_type not in counts and len(counts) >= limits.max_error_types:
+            error_type = OTHER
+        counts[error_type] += 1
+        if plugin is None:
+            return
+        by_plugin = self._plugin_error_counts
+        if plugin not in by_plugin and len(by_plugin) >= limits.max_plugins:
+            plugin = OTHER
+        types = by_plugin[plugin]
+        if error_type not in types and len(types) >= limits.max_error_types:
+            error_type = OTHER
+        types[error_type] += 1
+        window = self._plugin_windows.get(plugin)
+        if window is None:
+            window = self._plugin_windows[plugin] = WindowCounter(self._window)
+        window.add(mono)
+        self._plugin_last[plugin] = record
+
+    def _pattern(self, key: _Key, plugin: str | None, error_type: str, operation: str | None,
+                 fingerprint: str, now: float) -> tuple[PatternState, list[_PendingEvent]]:
+        """The pattern for ``key``, created (evicting the least recent dormant one) if new."""
+        pattern = self._index.get(key)
+        if pattern is not None:
+            return pattern, []
+        events = self._evict(now) if len(self._index) >= self.limits.max_patterns else []
+        digest = fingerprint_digest(*(part or "" for part in key))
+        label = f"{plugin or '*'}/{error_type}/{operation or '*'}/{digest}"
+        pattern = PatternState(label, plugin, error_type, operation, fingerprint, self._window)
+        self._index[key] = pattern
+        self._dormant[key] = pattern
+        return pattern, events
+
+    def _evict(self, now: float) -> list[_PendingEvent]:
+        """Forget the least recently seen dormant pattern; if all are active, resolve the oldest."""
+        if self._dormant:
+            key, _ = self._dormant.popitem(last=False)
+            del self._index[key]
+            return []
+        key, pattern = self._active.popitem(last=False)
+        del self._index[key]
+        event = self._event(EventKind.RESOLVED, pattern, pattern.window.count(now), pattern.severity, now)
+        return [event]
+
+    def _observe(self, key: _Key, pattern: PatternState, mono: float, wall: float, message: str,
+                 plugin: str | None) -> list[_PendingEvent]:
+        """Count an occurrence and move the pattern through its lifecycle."""
+        limits = self.limits
+        count = pattern.observe(mono, wall, message, plugin, limits.max_samples,
+                                limits.max_plugins_per_pattern)
+        if pattern.severity is None:
+            self._dormant.move_to_end(key)
+            if count < self.pattern_threshold:
+                return []
+            del self._dormant[key]
+            self._active[key] = pattern
+            kind = EventKind.RECURRED if pattern.resolutions else EventKind.DETECTED
+            pattern.severity = self._thresholds.severity(count, None)
+            pattern.last_update = mono
+            self._log_new(pattern, count)
+            return [self._event(kind, pattern, count, None, mono)]
+        self._active.move_to_end(key)
+        return self._reassess(pattern, count, mono, occurred=True)
+
+    def _reassess(self, pattern: PatternState, count: int, mono: float,
+                  occurred: bool) -> list[_PendingEvent]:
+        """Escalate, de-escalate or (at most once a second) report a changed count."""
+        previous = pattern.severity
+        severity = self._thresholds.severity(count, previous)
+        if severity != previous:
+            pattern.severity = severity
+            pattern.last_update = mono
+            kind = EventKind.ESCALATED if previous is None or severity > previous else EventKind.DEESCALATED
+            return [self._event(kind, pattern, count, previous, mono)]
+        if occurred and mono - pattern.last_update >= _UPDATE_EVENT_INTERVAL:
+            pattern.last_update = mono
+            return [self._event(EventKind.UPDATED, pattern, count, previous, mono)]
+        return []
+
+    def _event(self, kind: EventKind, pattern: PatternState, count: int,
+               previous: Severity | None, mono: float) -> _PendingEvent:
+        """A pending event with a copy of the pattern as it is now."""
+        return (kind, pattern.snapshot(count), pattern.severity or previous or Severity.WARNING,
+                previous, mono)
+
+    # ------------------------------------------------------------------ time passing
+
+    def tick(self) -> None:
+        """Resolve quiet patterns and let severities decay; call it now and then (e.g. each update)."""
+        try:
+            with self._lock:
+                events = self._maintain(self._clock.monotonic())
+            if events:
+                self._publish(events)
+        except Exception:
+            self._internal_errors += 1
+
+    def _maintain(self, now: float) -> list[_PendingEvent]:
+        """De-escalate decayed patterns and resolve quiet ones (under the lock, at most once a second)."""
+        self._next_maintenance = now + _MAINTENANCE_INTERVAL
+        events: list[_PendingEvent] = []
+        for key, pattern in list(self._active.items()):
+            quiet = pattern.quiet_period(self._quiet, self._window)
+            if now - pattern.last_mono >= quiet:
+                events.append(self._event(EventKind.RESOLVED, pattern, pattern.window.count(now),
+                                          pattern.severity, now))
+                pattern.resolve()
+                del self._active[key]
+                self._dormant[key] = pattern
+                continue
+            events.extend(self._reassess(pattern, pattern.window.count(now), now, occurred=False))
+        return events
+
+    def _publish(self, pending: list[_PendingEvent]) -> None:
+        """Number the events, hand them to subscribers and trigger the automatic export."""
+        events = [PatternEvent(kind, pattern, severity, previous, next(self._sequence), mono)
+                  for kind, pattern, severity, previous, mono in pending]
+        self._hub.publish(events)
+        if any(event.kind in _NEW_PATTERN_KINDS for event in events):
+            self._exporter.request()
+
+    def _log_new(self, pattern: PatternState, count: int) -> None:
+        """Log a newly active pattern (the seed's warning); logging must not fail the caller."""
+        self.logger.warning("Error pattern detected: %s occurred %d times in last %s. Affected plugins: %s",
+                            pattern.key, count, self.pattern_window, pattern.plugins or "unknown")
+
+    # ------------------------------------------------------------------ subscribers
+
+    def on_pattern_detected(self, callback: Callable[[ErrorPattern], object]) -> Subscription:
+        """Call ``callback(pattern)`` whenever a pattern becomes active (new, or recurred).
+
+        Returns a handle whose ``close()`` unregisters it (the seed had no way to).
+        """
+        def deliver(event: PatternEvent) -> None:
+            callback(event.pattern)
+
+        return self._hub.add(deliver, _NEW_PATTERN_KINDS, name=_callback_name(callback))
+
+    def subscribe(self, callback: Callable[[PatternEvent], object] | None = None, *,
+                  kinds: Iterable[EventKind] | None = None, name: str | None = None) -> Subscription:
+        """Receive every lifecycle event (or only ``kinds``).
+
+        With a callback, events are delivered in order on the subscription's own thread; without,
+        they queue in the returned subscription for ``drain()``. ``close()`` unsubscribes.
+        """
+        return self._hub.add(callback, frozenset(kinds) if kinds is not None else None,
+                             name=name or _callback_name(callback))
+
+    # ------------------------------------------------------------------ queries
+
+    def active_patterns(self) -> list[ErrorPattern]:
+        """Copies of the active patterns, most recently seen last."""
+        with self._lock:
+            now = self._clock.monotonic()
+            return [p.snapshot(p.window.count(now)) for p in self._active.values()]
+
+    def get_error_summary(self) -> dict[str, Any]:
+        """Summary of all errors for reporting (the seed's keys, then ours)."""
+        self.tick()
+        with self._lock:
+            now = self._clock.monotonic()
+            total = len(self._records)
+            counts = dict(self._error_counts)
+            by_plugin = {k: dict(v) for k, v in self._plugin_error_counts.items()}
+            patterns = [p.snapshot(p.window.count(now)) for p in self._active.values()]
+            recent = list(itertools.islice(reversed(self._records), 20))
+            hours = (now - self._session_mono) / 3600.0
+        recent.reverse()
+        return {
+            "session_start": self._session_start.isoformat(),
+            "total_errors": total,
+            "error_rate_per_hour": round(total / max(hours, 0.01), 2),
+            "error_counts_by_type": counts,
+            "plugin_error_counts": by_plugin,
+            "active_patterns": {p.key: p.to_dict() for p in patterns},
+            "recent_errors": [r.to_dict() for r in recent],
+            "patterns_by_type": {k: v.to_dict() for k, v in _by_type(patterns).items()},
+            "stats": self.stats(),
+        }
+
+    @property
+    def _patterns(self) -> dict[str, ErrorPattern]:
+        """The seed's per-type view of the active patterns (one merged pattern per error type)."""
+        return _by_type(self.active_patterns())
+
+    def get_plugin_health(self, plugin_id: str) -> dict[str, Any]:
+        """Health of one plugin: the seed's keys, with "recent" meaning within the pattern window."""
+        self.tick()
+        with self._lock:
+            now = self._clock.monotonic()
+            plugin = _identifier(plugin_id, self.limits.max_id_length) or ""
+            types = dict(self._plugin_error_counts.get(plugin, {}))
+            window = self._plugin_windows.get(plugin)
+            recent = window.count(now) if window is not None else 0
+            last = self._plugin_last.get(plugin) if recent else None
+            worst = max((p.severity for p in self._active.values()
+                         if p.plugin_id == plugin and p.severity is not None), default=None)
+        if recent == 0:
+            status = "healthy"
+        elif recent < self.pattern_threshold:
+            status = "degraded"
+        else:
+            status = "unhealthy"
+        return {
+            "plugin_id": plugin_id,
+            "status": status,
+            "total_errors": sum(types.values()),
+            "error_types": types,
+            "recent_error_count": recent,
+            "last_error": last.to_dict() if last is not None else None,
+            "worst_active_severity": worst.label if worst is not None else None,
+        }
+
+    def stats(self) -> dict[str, int]:
+        """Counters about the aggregator itself: nothing is lost without being counted here."""
+        return {
+            "records_kept": len(self._records),
+            "patterns_tracked": len(self._index),
+            "patterns_active": len(self._active),
+            "subscribers": len(self._hub.subscriptions),
+            "events_dropped": self._hub.dropped,
+            "subscriber_failures": sum(s.failures for s in self._hub.subscriptions),
+            "internal_errors": self._internal_errors,
+            "exports_written": self._exporter.written,
+            "exports_failed": self._exporter.failed,
+        }
+
+    # ------------------------------------------------------------------ housekeeping
+
+    def clear_old_records(self, max_age_hours: float = 24) -> int:
+        """Drop records older than ``max_age_hours`` (by monotonic age); returns how many."""
+        max_age = positive_number("max_age_hours", max_age_hours, allow_zero=True) * 3600.0
+        with self._lock:
+            cutoff = self._clock.monotonic() - max_age
+            kept = [r for r in self._records if r.monotonic > cutoff]
+            cleared = len(self._records) - len(kept)
+            self._records = deque(kept, maxlen=self.max_records)
+            for key, pattern in list(self._dormant.items()):
+                if pattern.last_mono <= cutoff:
+                    del self._dormant[key]
+                    del self._index[key]
+        if cleared:
+            self.logger.info("Cleared %d old error records", cleared)
+        return cleared
+
+    def export_to_file(self, filepath: Path | str) -> None:
+        """Export error data to a JSON file, atomically (readable by its owner only)."""
+        summary = self.get_error_summary()
+        with self._lock:
+            records = list(self._records)
+        data = {
+            "exported_at": datetime.fromtimestamp(self._clock.wall()).isoformat(),
+            "summary": summary,
+            "all_records": [r.to_dict() for r in records],
+        }
+        write_json_atomic(Path(filepath), data)
+        self.logger.info("Exported error data to %s", filepath)
+
+    def close(self) -> None:
+        """Stop delivery threads and the exporter (an aggregator is usable until then)."""
+        for subscription in self._hub.subscriptions:
+            subscription.close()
+        self._exporter.close()
+
+    # ------------------------------------------------------------------ internals
+
+    def _fallback_record(self, error: object, plugin_id: object, operation: object) -> ErrorRecord:
+        """A record built from whatever can still be read, when recording itself failed."""
+        try:
+            error_type, message, _ = describe(error)
+            return ErrorRecord._make(error_type, message[:200], self._clock.wall(),
+                                     self._clock.monotonic(), None,
+                                     _identifier(plugin_id, 64), _identifier(operation, 64), None, None)
+        except Exception:
+            return ErrorRecord._make("Unknown", "", 0.0, 0.0, None, None, None, None, None)
+
+
+
+def describe(error: object) -> tuple[str, str, BaseException | None]:
+    """``(error_type, message, exception)`` for anything passed as an error."""
+    if isinstance(error, BaseException):
+        return _type_name(type(error)), safe_str(error), error
+    if isinstance(error, type) and issubclass(error, BaseException):
+        return _type_name(error), "", None
+    return _type_name(type(error)), safe_str(error), None
+
+
+def _type_name(cls: type) -> str:
+    """A class's name as a plain string."""
+    name = getattr(cls, "__name__", None)
+    return str.__str__(name)[:100] if isinstance(name, str) else "Unknown"
+
+
+def _identifier(value: object, max_length: int) -> str | None:
+    """A plugin id, operation or fingerprint as a bounded, printable plain string (None stays None)."""
+    if value is None:
+        return None
+    text = str.__str__(value) if isinstance(value, str) else safe_str(value)
+    if len(text) > max_length or not text.isprintable():
+        text = "".join(ch for ch in text[: 4 * max_length] if ch.isprintable())[:max_length]
+    return text or None
+
+
+def _callback_name(callback: object) -> str:
+    """A readable name for a subscriber's thread."""
+    return getattr(callback, "__qualname__", None) or type(callback).__name__
+
+
+def _by_type(patterns: list[ErrorPattern]) -> dict[str, ErrorPattern]:
+    """Merge patterns per error type: the seed's one-pattern-per-type view."""
+    merged: dict[str, ErrorPattern] = {}
+    for p in patterns:
+        m = merged.get(p.error_type)
+        if m is None:
+            merged[p.error_type] = ErrorPattern(
+                p.error_type, p.count, p.first_seen, p.last_seen, list(p.affected_plugins),
+                list(p.sample_messages), p.severity, key=p.error_type, state="active",
+                total_count=p.total_count)
+            continue
+        m.count += p.count
+        m.total_count += p.total_count
+        m.first_seen = min(m.first_seen, p.first_seen)
+        m.last_seen = max(m.last_seen, p.last_seen)
+        m.affected_plugins.extend(x for x in p.affected_plugins if x not in m.affected_plugins)
+        m.sample_messages.extend(x for x in p.sample_messages if x not in m.sample_messages)
+        if Severity.parse(p.severity) > Severity.parse(m.severity):
+            m.severity = p.severity
+    return merged
+
+
+# ---------------------------------------------------------------------- process-wide instance
+
+_error_aggregator: ErrorAggregator | None = None
+_aggregator_lock = threading.Lock()
+
+
+def get_error_aggregator(
+    max_records: int = 1000,
+    pattern_threshold: int = 5,
+    pattern_window_minutes: float = 60,
+    export_path: Path | None = None,
+) -> ErrorAggregator:
+    """The process-wide aggregator, created on the first call (later arguments are ignored)."""
+    global _error_aggregator
+    with _aggregator_lock:
+        if _error_aggregator is None:
+            _error_aggregator = ErrorAggregator(
+                max_records=max_records,
+                pattern_threshold=pattern_threshold,
+                pattern_window_minutes=pattern_window_minutes,
+                export_path=export_path,
+            )
+        return _error_aggregator
+
+
+def record_error(
+    error: BaseException | object,
+    context: dict[str, Any] | None = None,
+    plugin_id: str | None = None,
+    operation: str | None = None,
+) -> ErrorRecord:
+    """Record an error to the process-wide aggregator. Never raises."""
+    try:
+        aggregator = get_error_aggregator()
+    except Exception:
+        return ErrorRecord._make("Unknown", "", 0.0, 0.0, None, None, None, None, None)
+    return aggregator.record_error(error=error, context=context, plugin_id=plugin_id,
+                                   operation=operation)

@@ -1,0 +1,132 @@
+"""Atomic JSON files and the rate-limited automatic export."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+EXPORT_KEEP = 10
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON so that ``path`` is always the old file or the new one, never half.
+
+    The file is created readable by its owner only (exports may hold paths and hostnames).
+    Values JSON cannot encode are written as their ``repr``.
+    """
+    text = json.dumps(data, indent=2, default=_fallback, ensure_ascii=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable (a no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _fallback(value: object) -> str:
+    """What JSON cannot encode becomes text."""
+    try:
+        return repr(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
+
+
+class AutoExporter:
+    """Exports on request, on a background thread, at most once per ``min_interval`` seconds.
+
+    Requests made while waiting are folded into one export; old export files beyond
+    ``EXPORT_KEEP`` are removed, so the directory stays bounded.
+    """
+
+    def __init__(self, directory: Path | None, export: Callable[[Path], None], min_interval: float) -> None:
+        self._directory = directory
+        self._export = export
+        self._min_interval = min_interval
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._last = -float("inf")
+        self.written = 0
+        self.failed = 0
+
+    def request(self) -> None:
+        """Ask for an export soon (returns at once)."""
+        if self._directory is None or self._closed:
+            return
+        with self._lock:
+            self._wake.set()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="error-status:export", daemon=True)
+                self._thread.start()
+
+    def close(self) -> None:
+        """Stop the export thread."""
+        self._closed = True
+        self._wake.set()
+
+    def _run(self) -> None:
+        """Wait for requests; export no more often than allowed; exit when idle."""
+        while self._wake.wait(timeout=60.0) and not self._closed:
+            delay = self._last + self._min_interval - time.monotonic()
+            if delay > 0 and not self._closed:
+                time.sleep(min(delay, 1.0))
+                continue
+            self._wake.clear()
+            self._export_once()
+        with self._lock:
+            self._thread = None
+
+    def _export_once(self) -> None:
+        """Write one export file and prune old ones; failures are counted and logged."""
+        assert self._directory is not None
+        self._last = time.monotonic()
+        name = f"errors_{datetime.now().strftime('%Y%m%d_%H%M%S')}.json"
+        try:
+            self._export(self._directory / name)
+            self.written += 1
+            self._prune()
+        except Exception as error:
+            self.failed += 1
+            logger.error("Auto-export to %s failed: %s", self._directory, error)
+
+    def _prune(self) -> None:
+        """Keep only the newest ``EXPORT_KEEP`` export files."""
+        assert self._directory is not None
+        files = sorted(self._directory.glob("errors_*.json"))
+        for old in files[:-EXPORT_KEEP]:
+            with contextlib.suppress(OSError):
+                old.unlink()

@@ -1,0 +1,49 @@
+"""Validation of numeric settings, and the named bounds on every collection the aggregator keeps."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+
+def positive_int(name: str, value: object, *, minimum: int = 1) -> int:
+    """``value`` as an int >= ``minimum``; TypeError/ValueError naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def positive_number(name: str, value: object, *, allow_zero: bool = False) -> float:
+    """``value`` as a finite float > 0 (or >= 0); TypeError/ValueError naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what the aggregator keeps; memory stays flat whatever is recorded."""
+
+    max_patterns: int = 256
+    max_samples: int = 3
+    max_plugins_per_pattern: int = 16
+    max_message_length: int = 500
+    max_id_length: int = 64
+    max_plugins: int = 256
+    max_error_types: int = 256
+    max_context_items: int = 32
+    max_context_text: int = 200
+    max_stack_frames: int = 30
+    max_pending_events: int = 1024
+
+    def __post_init__(self) -> None:
+        for spec in fields(self):
+            positive_int(f"limits.{spec.name}", getattr(self, spec.name))
+        if self.max_message_length < 8:
+            raise ValueError("limits.max_message_length must be >= 8")

@@ -1,0 +1,147 @@
+"""Stack traces captured cheaply at record time and formatted only when read."""
+
+from __future__ import annotations
+
+import linecache
+import sys
+import threading
+from types import CodeType, FrameType, TracebackType
+
+from .redact import redact_text
+
+Frames = tuple[tuple[CodeType, int], ...]
+
+_MAX_CHAIN = 3
+_CHAIN_TEXT = {
+    "cause": "\nThe above exception was the direct cause of the following exception:\n\n",
+    "context": "\nDuring handling of the above exception, another exception occurred:\n\n",
+}
+
+
+class _FrameInterner:
+    """Shares equal frame tuples between records: most errors come from a few code paths."""
+
+    def __init__(self, max_entries: int = 2048) -> None:
+        self._table: dict[Frames, Frames] = {}
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def intern(self, frames: Frames) -> Frames:
+        """The shared copy of ``frames``."""
+        shared = self._table.get(frames)
+        if shared is not None:
+            return shared
+        with self._lock:
+            if len(self._table) >= self._max_entries:
+                del self._table[next(iter(self._table))]
+            self._table[frames] = frames
+        return frames
+
+
+_INTERNER = _FrameInterner()
+
+
+class CapturedStack:
+    """Where an error happened: code objects and line numbers, no frames and no locals."""
+
+    __slots__ = ("chain", "frames", "omitted", "raised")
+
+    def __init__(self, frames: Frames, omitted: int, raised: bool,
+                 chain: tuple[tuple[str, str, str, Frames], ...] = ()) -> None:
+        self.frames = frames
+        self.omitted = omitted
+        self.raised = raised
+        self.chain = chain
+
+    def format(self, error_type: str, message: str) -> str:
+        """The trace as ``traceback.format_exception`` would print it, redacted."""
+        parts: list[str] = []
+        for link, chained_type, chained_message, frames in self.chain:
+            parts.append(_format_block(frames, 0, True, chained_type, chained_message))
+            parts.append(_CHAIN_TEXT[link])
+        parts.append(_format_block(self.frames, self.omitted, self.raised, error_type, message))
+        return redact_text("".join(parts))
+
+
+def capture(error: BaseException | None, max_frames: int, skip_frames: int = 2) -> CapturedStack:
+    """The stack of ``error`` from its own ``__traceback__``, or the recording site if never raised."""
+    traceback = error.__traceback__ if error is not None else None
+    if traceback is not None:
+        frames, omitted = _from_traceback(traceback, max_frames)
+        return CapturedStack(frames, omitted, True, _chain(error, max_frames))
+    frames, omitted = _from_caller(sys._getframe(skip_frames), max_frames)
+    return CapturedStack(frames, omitted, False)
+
+
+def _from_traceback(tb: TracebackType | None, max_frames: int) -> tuple[Frames, int]:
+    """Innermost ``max_frames`` entries of a traceback, and how many were left out."""
+    entries: list[tuple[CodeType, int]] = []
+    while tb is not None:
+        entries.append((tb.tb_frame.f_code, tb.tb_lineno))
+        tb = tb.tb_next
+    omitted = max(0, len(entries) - max_frames)
+    return _INTERNER.intern(tuple(entries[omitted:])), omitted
+
+
+def _from_caller(frame: FrameType | None, max_frames: int) -> tuple[Frames, int]:
+    """The stack above the recording call, outermost first."""
+    entries: list[tuple[CodeType, int]] = []
+    omitted = 0
+    while frame is not None:
+        if len(entries) < max_frames:
+            entries.append((frame.f_code, frame.f_lineno))
+        else:
+            omitted += 1
+        frame = frame.f_back
+    entries.reverse()
+    return _INTERNER.intern(tuple(entries)), omitted
+
+
+def _chain(error: BaseException | None, max_frames: int) -> tuple[tuple[str, str, str, Frames], ...]:
+    """The causes and contexts of ``error``, outermost first, at most three deep."""
+    links: list[tuple[str, str, str, Frames]] = []
+    seen = {id(error)}
+    while error is not None and len(links) < _MAX_CHAIN:
+        if error.__cause__ is not None:
+            link, error = "cause", error.__cause__
+        elif error.__context__ is not None and not error.__suppress_context__:
+            link, error = "context", error.__context__
+        else:
+            break
+        if id(error) in seen:
+            break
+        seen.add(id(error))
+        frames, _ = _from_traceback(error.__traceback__, max_frames)
+        links.append((link, type(error).__name__, redact_text(safe_str(error)[:500]), frames))
+    links.reverse()
+    return tuple(links)
+
+
+def _format_block(frames: Frames, omitted: int, raised: bool, error_type: str, message: str) -> str:
+    """One exception's block of a formatted trace."""
+    head = "Traceback (most recent call last):\n" if raised else (
+        "Stack where it was recorded (the exception was never raised):\n")
+    lines = [head]
+    if omitted:
+        lines.append(f"  ... {omitted} more frames ...\n")
+    for code, lineno in frames:
+        lines.append(f'  File "{code.co_filename}", line {lineno}, in {code.co_name}\n')
+        source = linecache.getline(code.co_filename, lineno).strip()
+        if source:
+            lines.append(f"    {source}\n")
+    lines.append(f"{error_type}: {message}\n" if message else f"{error_type}\n")
+    return "".join(lines)
+
+
+def safe_str(value: object) -> str:
+    """``str(value)``, or a placeholder when its ``__str__`` raises."""
+    try:
+        text = str(value)
+        return text if type(text) is str else str.__str__(text)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        try:
+            return f"<unprintable {type(value).__name__}>"
+        except BaseException:
+            return "<unprintable>"

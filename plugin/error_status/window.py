@@ -1,0 +1,52 @@
+"""Sliding-window occurrence counts in O(1) amortised time and bounded memory."""
+
+from __future__ import annotations
+
+from collections import deque
+
+BUCKETS_PER_WINDOW = 60
+
+
+class WindowCounter:
+    """Counts events in the last ``window`` seconds of a monotonic clock.
+
+    Events are kept in ``BUCKETS_PER_WINDOW`` time buckets, so memory is bounded whatever the
+    rate, and an event leaves the count between ``window`` and ``window * (1 + 1/60)`` seconds
+    after it happened (the bucket leaves whole).
+    """
+
+    __slots__ = ("_buckets", "_total", "_width")
+
+    def __init__(self, window: float) -> None:
+        self._width = window / BUCKETS_PER_WINDOW
+        self._buckets: deque[list[int]] = deque()
+        self._total = 0
+
+    def add(self, now: float, n: int = 1) -> int:
+        """Count ``n`` events at ``now``; returns the count in the window."""
+        index = int(now // self._width)
+        buckets = self._buckets
+        if buckets and buckets[-1][0] >= index:
+            buckets[-1][1] += n
+        else:
+            buckets.append([index, n])
+        self._total += n
+        self._expire(index)
+        return self._total
+
+    def count(self, now: float) -> int:
+        """Events in the window ending at ``now``."""
+        self._expire(int(now // self._width))
+        return self._total
+
+    def clear(self) -> None:
+        """Forget every event."""
+        self._buckets.clear()
+        self._total = 0
+
+    def _expire(self, index: int) -> None:
+        """Drop the buckets that have left the window."""
+        buckets = self._buckets
+        oldest = index - BUCKETS_PER_WINDOW - 1
+        while buckets and buckets[0][0] <= oldest:
+            self._total -= buckets.popleft()[1]
