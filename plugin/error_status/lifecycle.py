@@ -24,7 +24,7 @@ class Thresholds:
 
     def enter(self, level: Severity) -> int:
         """The window count that enters ``level``."""
-        return self.threshold if level is Severity.WARNING else self.threshold * (level - 1) + 1
+        return self.threshold if level is Severity.WARNING else self.threshold * int(level) + 1
 
     def severity(self, count: int, current: Severity | None) -> Severity:
         """The severity for ``count``, given the severity the pattern has now."""
