@@ -19,7 +19,8 @@ def test_patterns_plugins_types_and_samples_are_bounded(make_aggregator: Build) 
     aggregator = make_aggregator(pattern_threshold=2, limits=limits)
     for n in range(200):
         error_class = type(f"E{n % 10}", (Exception,), {})
-        aggregator.record_error(error_class(f"message {'x' * n} {n}"), plugin_id=f"plugin-{n % 50}-" + "y" * 50)
+        aggregator.record_error(error_class(f"message {'x' * n} {n}"),
+                                plugin_id=f"plugin-{n % 50}-" + "y" * 50)
     assert len(aggregator._index) <= 8
     assert len(aggregator._plugin_error_counts) <= 4 + 1
     assert len(aggregator._error_counts) <= 3 + 1 and OTHER in aggregator._error_counts
@@ -57,7 +58,7 @@ def test_bad_settings_name_themselves(kwargs: dict[str, object], exc: type[Excep
 
 
 def test_bad_limit_names_itself() -> None:
-    with pytest.raises(ValueError, match="limits.max_samples"):
+    with pytest.raises(ValueError, match=r"limits\.max_samples"):
         Limits(max_samples=0)
 
 

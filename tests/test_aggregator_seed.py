@@ -118,13 +118,13 @@ def test_summary_has_the_seed_keys_and_shapes() -> None:
         aggregator.record_error(ValueError("v"), plugin_id="p")
     aggregator.record_error(TypeError("t"))
     summary = aggregator.get_error_summary()
-    assert SEED_SUMMARY_KEYS <= summary.keys()
+    assert summary.keys() >= SEED_SUMMARY_KEYS
     assert summary["total_errors"] == 3
     assert summary["error_counts_by_type"] == {"ValueError": 2, "TypeError": 1}
     assert summary["plugin_error_counts"] == {"p": {"ValueError": 2}}
     (pattern,) = summary["active_patterns"].values()
-    assert SEED_PATTERN_KEYS <= pattern.keys() and pattern["affected_plugins"] == ["p"]
-    assert all(SEED_RECORD_KEYS <= r.keys() for r in summary["recent_errors"])
+    assert pattern.keys() >= SEED_PATTERN_KEYS and pattern["affected_plugins"] == ["p"]
+    assert all(r.keys() >= SEED_RECORD_KEYS for r in summary["recent_errors"])
     datetime.fromisoformat(summary["session_start"])
 
 
@@ -180,5 +180,5 @@ def test_to_dict_shapes() -> None:
                                 "stack_trace": "tb"}
     pattern = ErrorPattern("ValueError", 5, now, now, ["a", "b", "a"], ["1", "2", "3", "4"], "warning")
     data = pattern.to_dict()
-    assert SEED_PATTERN_KEYS <= data.keys()
+    assert data.keys() >= SEED_PATTERN_KEYS
     assert data["affected_plugins"] == ["a", "b"] and data["sample_messages"] == ["1", "2", "3"]

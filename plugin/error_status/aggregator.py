@@ -95,6 +95,8 @@ class ErrorAggregator:
         self.limits = limits or Limits()
         self.logger = logger
         self._clock = clock
+        self._monotonic = clock.monotonic
+        self._wall = clock.wall
         self._window = window_minutes * 60.0
         self.pattern_window = timedelta(seconds=self._window)
         self._quiet = min(quiet_minutes * 60.0, self._window)
@@ -141,44 +143,59 @@ class ErrorAggregator:
             operation: what it was doing ("update", "display", ...)
             fingerprint: groups occurrences under a key of the caller's choosing
         """
-        try:
-            return self._record(error, context, plugin_id, operation, fingerprint)
+        try:  # everything foreign (str(), attributes) is touched before the lock
+            limits = self.limits
+            mono = self._monotonic()
+            wall = self._wall()
+            exception: BaseException | None
+            if isinstance(error, BaseException):
+                name = type(error).__name__
+                error_type = name if type(name) is str and len(name) <= 100 else _type_name(type(error))
+                raw_message, exception = safe_str(error), error
+            else:
+                error_type, raw_message, exception = describe(error)
+            message, normalised = self._cleaner.clean(raw_message)
+            max_id = limits.max_id_length
+            plugin = plugin_id if plugin_id is None or (
+                type(plugin_id) is str and 0 < len(plugin_id) <= max_id and plugin_id.isprintable()
+            ) else _identifier(plugin_id, max_id)
+            op = operation if operation is None or (
+                type(operation) is str and 0 < len(operation) <= max_id and operation.isprintable()
+            ) else _identifier(operation, max_id)
+            merged = None if context is None and not hasattr(exception, "context") else self._context(
+                context, exception)
+            stack = capture(exception, limits.max_stack_frames, skip_frames=2)
+            custom = None if fingerprint is None else _identifier(fingerprint, 200)
+            key = ("fp", custom) if custom is not None else (plugin, error_type, op, normalised)
+            with self._lock:
+                pattern = self._index.get(key)
+                events = None
+                if pattern is None:
+                    pattern, events = self._new_pattern(key, plugin, error_type, op, custom or normalised,
+                                                        mono)
+                record = ErrorRecord._make(error_type, message, wall, mono, merged, plugin, op, stack,
+                                           pattern.key)
+                self._records.append(record)
+                self._count(error_type, plugin, mono, record)
+                observed = self._observe(key, pattern, mono, wall, message, plugin)
+                if observed:
+                    events = observed if events is None else events + observed
+                if mono >= self._next_maintenance:
+                    events = (events or []) + self._maintain(mono)
+            if events:
+                self._publish(events)
+            return record
         except Exception:
             self._internal_errors += 1
             return self._fallback_record(error, plugin_id, operation)
 
-    def _record(self, error: object, context: object, plugin_id: object, operation: object,
-                fingerprint: object) -> ErrorRecord:
-        """The work of ``record_error``: everything foreign is touched before the lock."""
-        limits = self.limits
-        mono = self._clock.monotonic()
-        wall = self._clock.wall()
-        error_type, raw_message, exception = describe(error)
-        message, normalised = self._cleaner.clean(raw_message)
-        plugin = _identifier(plugin_id, limits.max_id_length)
-        op = _identifier(operation, limits.max_id_length)
-        merged = self._context(context, exception)
-        stack = capture(exception, limits.max_stack_frames, skip_frames=3)
-        custom = _identifier(fingerprint, 200)
-        key = ("fp", custom) if custom is not None else (plugin, error_type, op, normalised)
-        with self._lock:
-            pattern, events = self._pattern(key, plugin, error_type, op, custom or normalised, mono)
-            record = ErrorRecord._make(error_type, message, wall, mono, merged, plugin, op, stack,
-                                       pattern.key)
-            self._records.append(record)
-            self._count(error_type, plugin, mono, record)
-            events += self._observe(key, pattern, mono, wall, message, plugin)
-            if mono >= self._next_maintenance:
-                events.extend(self._maintain(mono))
-        if events:
-            self._publish(events)
-        return record
-
-    def _context(self, context: object, exception: BaseException | None) -> dict[str, Any]:
+    def _context(self, context: object, exception: BaseException | None) -> dict[str, Any] | None:
         """The caller's context plus ``error.context`` (LEDMatrixError), as a safe copy."""
+        extra = getattr(exception, "context", None) if exception is not None else None
+        if context is None and not extra:
+            return None
         limits = self.limits
         merged = json_safe_context(context, limits.max_context_items, limits.max_context_text)
-        extra = getattr(exception, "context", None) if exception is not None else None
         if isinstance(extra, dict) and extra:
             merged.update(json_safe_context(extra, limits.max_context_items, limits.max_context_text))
         return merged
@@ -205,12 +222,9 @@ class ErrorAggregator:
         window.add(mono)
         self._plugin_last[plugin] = record
 
-    def _pattern(self, key: _Key, plugin: str | None, error_type: str, operation: str | None,
-                 fingerprint: str, now: float) -> tuple[PatternState, list[_PendingEvent]]:
-        """The pattern for ``key``, created (evicting the least recent dormant one) if new."""
-        pattern = self._index.get(key)
-        if pattern is not None:
-            return pattern, []
+    def _new_pattern(self, key: _Key, plugin: str | None, error_type: str, operation: str | None,
+                     fingerprint: str, now: float) -> tuple[PatternState, list[_PendingEvent]]:
+        """A new pattern for ``key`` (evicting the least recently seen dormant one when full)."""
         events = self._evict(now) if len(self._index) >= self.limits.max_patterns else []
         digest = fingerprint_digest(*(part or "" for part in key))
         label = f"{plugin or '*'}/{error_type}/{operation or '*'}/{digest}"
@@ -231,7 +245,7 @@ class ErrorAggregator:
         return [event]
 
     def _observe(self, key: _Key, pattern: PatternState, mono: float, wall: float, message: str,
-                 plugin: str | None) -> list[_PendingEvent]:
+                 plugin: str | None) -> list[_PendingEvent] | None:
         """Count an occurrence and move the pattern through its lifecycle."""
         limits = self.limits
         count = pattern.observe(mono, wall, message, plugin, limits.max_samples,
@@ -239,15 +253,20 @@ class ErrorAggregator:
         if pattern.severity is None:
             self._dormant.move_to_end(key)
             if count < self.pattern_threshold:
-                return []
+                return None
             del self._dormant[key]
             self._active[key] = pattern
             kind = EventKind.RECURRED if pattern.resolutions else EventKind.DETECTED
-            pattern.severity = self._thresholds.severity(count, None)
+            pattern.set_severity(self._thresholds.severity(count, None), self._thresholds)
             pattern.last_update = mono
             self._log_new(pattern, count)
             return [self._event(kind, pattern, count, None, mono)]
         self._active.move_to_end(key)
+        if pattern.low <= count < pattern.high:  # severity cannot change: only a throttled update
+            if mono - pattern.last_update < _UPDATE_EVENT_INTERVAL:
+                return None
+            pattern.last_update = mono
+            return [self._event(EventKind.UPDATED, pattern, count, pattern.severity, mono)]
         return self._reassess(pattern, count, mono, occurred=True)
 
     def _reassess(self, pattern: PatternState, count: int, mono: float,
@@ -256,7 +275,7 @@ class ErrorAggregator:
         previous = pattern.severity
         severity = self._thresholds.severity(count, previous)
         if severity != previous:
-            pattern.severity = severity
+            pattern.set_severity(severity, self._thresholds)
             pattern.last_update = mono
             kind = EventKind.ESCALATED if previous is None or severity > previous else EventKind.DEESCALATED
             return [self._event(kind, pattern, count, previous, mono)]

@@ -39,13 +39,37 @@ class Thresholds:
             level = Severity(level - 1)
         return level
 
+    def band(self, severity: Severity) -> tuple[float, float]:
+        """The window counts within which ``severity`` stays as it is."""
+        high = float(self.enter(Severity(severity + 1))) if severity < Severity.CRITICAL else float("inf")
+        low = self.enter(severity) * (1.0 - self.hysteresis) if severity > Severity.WARNING else -1.0
+        return low, high
+
 
 class PatternState:
     """Mutable state of one fingerprinted pattern; guarded by the aggregator's lock."""
 
-    __slots__ = ("error_type", "fingerprint", "first_mono", "first_wall", "interval", "key", "last_mono",
-                 "last_update", "last_wall", "operation", "plugin_id", "plugins", "resolutions",
-                 "samples", "severity", "total", "window")
+    __slots__ = (
+        "error_type",
+        "fingerprint",
+        "first_mono",
+        "first_wall",
+        "high",
+        "interval",
+        "key",
+        "last_mono",
+        "last_update",
+        "last_wall",
+        "low",
+        "operation",
+        "plugin_id",
+        "plugins",
+        "resolutions",
+        "samples",
+        "severity",
+        "total",
+        "window",
+    )
 
     def __init__(self, key: str, plugin_id: str | None, error_type: str, operation: str | None,
                  fingerprint: str, window: float) -> None:
@@ -56,6 +80,7 @@ class PatternState:
         self.fingerprint = fingerprint
         self.window = WindowCounter(window)
         self.severity: Severity | None = None
+        self.low = self.high = 0.0
         self.first_mono = self.last_mono = self.last_update = 0.0
         self.first_wall = self.last_wall = 0.0
         self.interval: float | None = None
@@ -74,11 +99,11 @@ class PatternState:
         """Count one occurrence; returns the window count."""
         if self.severity is None and self.total and not self.window.count(mono):
             self.resolve_quietly()
-        if self.total and mono > self.last_mono:
-            gap = mono - self.last_mono
-            self.interval = gap if self.interval is None else 0.7 * self.interval + 0.3 * gap
         if not self.total:
             self.first_mono, self.first_wall = mono, wall
+        elif mono > self.last_mono:
+            gap = mono - self.last_mono
+            self.interval = gap if self.interval is None else 0.7 * self.interval + 0.3 * gap
         self.total += 1
         self.last_mono, self.last_wall = mono, wall
         if len(self.samples) < max_samples and message not in self.samples:
@@ -86,6 +111,11 @@ class PatternState:
         if plugin_id and plugin_id not in self.plugins and len(self.plugins) < max_plugins:
             self.plugins.append(plugin_id)
         return self.window.add(mono)
+
+    def set_severity(self, severity: Severity, thresholds: Thresholds) -> None:
+        """Change severity and the count band that keeps it."""
+        self.severity = severity
+        self.low, self.high = thresholds.band(severity)
 
     def quiet_period(self, minimum: float, maximum: float) -> float:
         """How long without an occurrence before the pattern resolves.

@@ -18,27 +18,30 @@ _CHAIN_TEXT = {
 }
 
 
-class _FrameInterner:
-    """Shares equal frame tuples between records: most errors come from a few code paths."""
+class _StackInterner:
+    """Shares one captured stack between records that failed at the same place.
+
+    Most errors come from a few code paths; keying by code-object identity and line numbers
+    avoids hashing code objects on the hot path. Entries hold the code objects, so an id in a
+    key cannot be reused while its entry lives.
+    """
 
     def __init__(self, max_entries: int = 2048) -> None:
-        self._table: dict[Frames, Frames] = {}
+        self._table: dict[tuple[int, ...], CapturedStack] = {}
         self._max_entries = max_entries
         self._lock = threading.Lock()
 
-    def intern(self, frames: Frames) -> Frames:
-        """The shared copy of ``frames``."""
-        shared = self._table.get(frames)
-        if shared is not None:
-            return shared
+    def get(self, key: tuple[int, ...]) -> CapturedStack | None:
+        """The stack stored under ``key``, if any."""
+        return self._table.get(key)
+
+    def put(self, key: tuple[int, ...], stack: CapturedStack) -> CapturedStack:
+        """Store ``stack`` under ``key`` (evicting the oldest entry when full)."""
         with self._lock:
             if len(self._table) >= self._max_entries:
                 del self._table[next(iter(self._table))]
-            self._table[frames] = frames
-        return frames
-
-
-_INTERNER = _FrameInterner()
+            self._table[key] = stack
+        return stack
 
 
 class CapturedStack:
@@ -63,14 +66,30 @@ class CapturedStack:
         return redact_text("".join(parts))
 
 
+_INTERNER = _StackInterner()
+
+
 def capture(error: BaseException | None, max_frames: int, skip_frames: int = 2) -> CapturedStack:
     """The stack of ``error`` from its own ``__traceback__``, or the recording site if never raised."""
     traceback = error.__traceback__ if error is not None else None
-    if traceback is not None:
+    if traceback is None:
+        frames, omitted = _from_caller(sys._getframe(skip_frames), max_frames)
+        return CapturedStack(frames, omitted, False)
+    assert error is not None
+    if error.__cause__ is not None or (error.__context__ is not None and not error.__suppress_context__):
         frames, omitted = _from_traceback(traceback, max_frames)
         return CapturedStack(frames, omitted, True, _chain(error, max_frames))
-    frames, omitted = _from_caller(sys._getframe(skip_frames), max_frames)
-    return CapturedStack(frames, omitted, False)
+    key: list[int] = []
+    tb: TracebackType | None = traceback
+    while tb is not None:
+        key.append(id(tb.tb_frame.f_code))
+        key.append(tb.tb_lineno)
+        tb = tb.tb_next
+    shared = _INTERNER.get(tuple(key))
+    if shared is not None:
+        return shared
+    frames, omitted = _from_traceback(traceback, max_frames)
+    return _INTERNER.put(tuple(key), CapturedStack(frames, omitted, True))
 
 
 def _from_traceback(tb: TracebackType | None, max_frames: int) -> tuple[Frames, int]:
@@ -80,7 +99,7 @@ def _from_traceback(tb: TracebackType | None, max_frames: int) -> tuple[Frames, 
         entries.append((tb.tb_frame.f_code, tb.tb_lineno))
         tb = tb.tb_next
     omitted = max(0, len(entries) - max_frames)
-    return _INTERNER.intern(tuple(entries[omitted:])), omitted
+    return tuple(entries[omitted:]), omitted
 
 
 def _from_caller(frame: FrameType | None, max_frames: int) -> tuple[Frames, int]:
@@ -94,7 +113,7 @@ def _from_caller(frame: FrameType | None, max_frames: int) -> tuple[Frames, int]
             omitted += 1
         frame = frame.f_back
     entries.reverse()
-    return _INTERNER.intern(tuple(entries)), omitted
+    return tuple(entries), omitted
 
 
 def _chain(error: BaseException | None, max_frames: int) -> tuple[tuple[str, str, str, Frames], ...]:

@@ -26,11 +26,11 @@ class WindowCounter:
         """Count ``n`` events at ``now``; returns the count in the window."""
         index = int(now // self._width)
         buckets = self._buckets
-        if buckets and buckets[-1][0] >= index:
-            buckets[-1][1] += n
-        else:
-            buckets.append([index, n])
         self._total += n
+        if buckets and buckets[-1][0] >= index:  # same bucket: expiry already ran at this index
+            buckets[-1][1] += n
+            return self._total
+        buckets.append([index, n])
         self._expire(index)
         return self._total
 

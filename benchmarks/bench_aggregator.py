@@ -1,0 +1,175 @@
+"""µs per ``record_error`` for ours at 1k, 10k and 100k kept records, side by side with a baseline.
+
+Usage:
+    python benchmarks/bench_aggregator.py [--baseline PATH/TO/error_aggregator.py] [--quick]
+
+The baseline is any seed-compatible module file (LEDMatrix's ``src/error_aggregator.py``); when
+``src.exceptions`` cannot be imported a stand-in is provided. Both aggregators get the same stream:
+eight plugins, several exception types, messages with variable numbers and URLs, exceptions that
+were raised (they carry a traceback), recorded from inside an ``except`` block as real callers do.
+Each aggregator is first filled to the kept-record count, then timed for a while; the ratio is
+baseline / ours. Also prints tracemalloc's figure for 100,000 records over 20,000 messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import sys
+import time
+import tracemalloc
+import types
+from pathlib import Path
+from typing import Any
+
+from error_status.aggregator import ErrorAggregator
+
+SIZES = (1_000, 10_000, 100_000)
+PLUGINS = ("weather", "nhl-scoreboard", "stocks", "calendar", "spotify", "clock", "news", "odds")
+_SENTINEL = RuntimeError("the except block record_error is called from")
+
+
+def make_stream(n: int, distinct: int = 400,
+                single_type: bool = False) -> list[tuple[BaseException, str, str]]:
+    """``n`` (error, plugin, operation) triples cycling through ``distinct`` messages.
+
+    ``single_type``: every error is a TimeoutError (the seed's worst case: one pattern key).
+    """
+    kinds = (
+        lambda i: TimeoutError(f"Read timed out after {i % 30 + 1}.{i % 10}s"),
+        lambda i: ConnectionError(f"HTTPSConnectionPool(host='api{i % 7}.example.org', port=443): retries"),
+        lambda i: KeyError(f"game_{i % 997}"),
+        lambda i: ValueError(f"bad payload at https://api.example.org/v2/items?id={i}"),
+        lambda i: OSError(f"[Errno 28] No space left on device: '/var/cache/{i % 13}.json'"),
+    )
+    stream = []
+    for i in range(n):
+        m = i % distinct
+        error = kinds[0 if single_type else m % len(kinds)](m)
+        try:
+            raise error
+        except BaseException as raised:
+            stream.append((raised, PLUGINS[i % len(PLUGINS)], "update" if i % 3 else "display"))
+    return stream
+
+
+def load_baseline(path: Path) -> types.ModuleType:
+    """Import a seed-compatible module from a file, with ``src.exceptions`` stubbed if needed."""
+    try:
+        import src.exceptions
+    except ImportError:
+        src = sys.modules.setdefault("src", types.ModuleType("src"))
+        exceptions = types.ModuleType("src.exceptions")
+
+        class LEDMatrixError(Exception):
+            context: dict[str, Any] | None = None
+
+        exceptions.LEDMatrixError = LEDMatrixError  # type: ignore[attr-defined]
+        sys.modules["src.exceptions"] = exceptions
+        src.exceptions = exceptions  # type: ignore[attr-defined]
+    spec = importlib.util.spec_from_file_location("baseline_error_aggregator", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fill(aggregator: Any, stream: list[tuple[BaseException, str, str]], kept: int, direct: bool) -> None:
+    """Bring an aggregator to ``kept`` records (``direct``: append records without recording)."""
+    if direct:  # the baseline's O(n) scan makes filling 100k records by recording take minutes
+        template = aggregator.record_error(stream[0][0], plugin_id=stream[0][1], operation=stream[0][2])
+        aggregator._records = [template] * kept
+        return
+    for i in range(kept):
+        error, plugin, operation = stream[i % len(stream)]
+        aggregator.record_error(error, plugin_id=plugin, operation=operation)
+
+
+def time_records(aggregator: Any, stream: list[tuple[BaseException, str, str]], budget: float,
+                 most: int) -> float:
+    """µs per record_error over at least ``budget`` seconds (or ``most`` records)."""
+    gc.collect()
+    done = 0
+    started = time.perf_counter()
+    try:
+        raise _SENTINEL
+    except RuntimeError:
+        while done < most:
+            for error, plugin, operation in stream[done % len(stream): done % len(stream) + 200]:
+                aggregator.record_error(error, plugin_id=plugin, operation=operation)
+            done += 200
+            if time.perf_counter() - started > budget:
+                break
+    return (time.perf_counter() - started) / done * 1e6
+
+
+def measure(factory: Any, kept: int, direct: bool, budget: float, most: int,
+            stream: list[tuple[BaseException, str, str]]) -> float:
+    """Fill a fresh aggregator to ``kept`` records, then time it."""
+    aggregator = factory(max_records=kept)
+    aggregator.logger.disabled = True
+    fill(aggregator, stream, kept, direct)
+    result = time_records(aggregator, stream, budget, most)
+    if hasattr(aggregator, "close"):
+        aggregator.close()
+    return result
+
+
+def memory_mb(records: int = 100_000, distinct: int = 20_000) -> float:
+    """MB traced by tracemalloc for ``records`` records over ``distinct`` messages (ours)."""
+    stream = make_stream(distinct, distinct)
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    aggregator = ErrorAggregator(max_records=records)
+    aggregator.logger.disabled = True
+    for i in range(records):
+        error, plugin, operation = stream[i % distinct]
+        aggregator.record_error(error, plugin_id=plugin, operation=operation)
+    current = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return (current - base) / 1e6
+
+
+def print_table(title: str, rows: list[tuple[int, float, float | None]]) -> None:
+    """One workload's rows, the ratios and our own 100k/1k scaling."""
+    print(f"\n{title}")
+    print(f"{'kept records':>12}  {'ours µs/rec':>12}  {'baseline µs/rec':>16}  {'baseline/ours':>13}")
+    for kept, ours, theirs in rows:
+        if theirs is None:
+            print(f"{kept:>12,}  {ours:>12.2f}  {'-':>16}  {'-':>13}")
+        else:
+            print(f"{kept:>12,}  {ours:>12.2f}  {theirs:>16.1f}  {theirs / ours:>12.1f}x")
+    print(f"ours at 100k / ours at 1k: {rows[2][1] / rows[0][1]:.2f}x (target <= 1.5x)")
+
+
+def main() -> None:
+    """Print the table."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline", type=Path, help="a seed-compatible error_aggregator.py to compare with")
+    parser.add_argument("--quick", action="store_true", help="shorter timing runs")
+    args = parser.parse_args()
+    budget = 0.3 if args.quick else 1.0
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    for title, single in (("mixed: 5 exception types, 8 plugins", False),
+                          ("single type: every error a TimeoutError (one seed pattern key)", True)):
+        stream = make_stream(4000, single_type=single)
+        rows = []
+        for kept in SIZES:
+            ours = measure(ErrorAggregator, kept, False, budget, 200_000, stream)
+            theirs = None
+            if baseline is not None:
+                most = 4000 if kept < 100_000 else 400
+                theirs = measure(baseline.ErrorAggregator, kept, kept >= 100_000, budget, most, stream)
+            rows.append((kept, ours, theirs))
+        print_table(title, rows)
+
+    print(f"\nmemory, 100,000 records over 20,000 distinct messages: {memory_mb():.1f} MB traced"
+          " (target < 50 MB)")
+
+
+if __name__ == "__main__":
+    main()
