@@ -25,9 +25,10 @@ from .fingerprint import MessageCleaner, fingerprint_digest
 from .lifecycle import PatternState, Thresholds
 from .model import Severity
 from .records import ErrorPattern, ErrorRecord
+from .redact import redact_text
 from .sanitize import json_safe_context
 from .settings import Limits, positive_int, positive_number
-from .stack import capture, safe_str
+from .stack import CapturedStack, capture, safe_str
 from .window import WindowCounter
 
 __all__ = [
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 OTHER = "(other)"
 _UPDATE_EVENT_INTERVAL = 1.0
 _MAINTENANCE_INTERVAL = 1.0
+_MAX_STACK_TEXT = 8000
 _NEW_PATTERN_KINDS = frozenset({EventKind.DETECTED, EventKind.RECURRED})
 
 _PendingEvent = tuple[EventKind, ErrorPattern, Severity, "Severity | None", float]
@@ -144,9 +146,6 @@ class ErrorAggregator:
             fingerprint: groups occurrences under a key of the caller's choosing
         """
         try:  # everything foreign (str(), attributes) is touched before the lock
-            limits = self.limits
-            mono = self._monotonic()
-            wall = self._wall()
             exception: BaseException | None
             if isinstance(error, BaseException):
                 name = type(error).__name__
@@ -154,40 +153,65 @@ class ErrorAggregator:
                 raw_message, exception = safe_str(error), error
             else:
                 error_type, raw_message, exception = describe(error)
-            message, normalised = self._cleaner.clean(raw_message)
-            max_id = limits.max_id_length
-            plugin = plugin_id if plugin_id is None or (
-                type(plugin_id) is str and 0 < len(plugin_id) <= max_id and plugin_id.isprintable()
-            ) else _identifier(plugin_id, max_id)
-            op = operation if operation is None or (
-                type(operation) is str and 0 < len(operation) <= max_id and operation.isprintable()
-            ) else _identifier(operation, max_id)
-            merged = None if context is None and not hasattr(exception, "context") else self._context(
-                context, exception)
-            stack = capture(exception, limits.max_stack_frames, skip_frames=2)
-            custom = None if fingerprint is None else _identifier(fingerprint, 200)
-            key = ("fp", custom) if custom is not None else (plugin, error_type, op, normalised)
-            with self._lock:
-                pattern = self._index.get(key)
-                events = None
-                if pattern is None:
-                    pattern, events = self._new_pattern(key, plugin, error_type, op, custom or normalised,
-                                                        mono)
-                record = ErrorRecord._make(error_type, message, wall, mono, merged, plugin, op, stack,
-                                           pattern.key)
-                self._records.append(record)
-                self._count(error_type, plugin, mono, record)
-                observed = self._observe(key, pattern, mono, wall, message, plugin)
-                if observed:
-                    events = observed if events is None else events + observed
-                if mono >= self._next_maintenance:
-                    events = (events or []) + self._maintain(mono)
-            if events:
-                self._publish(events)
-            return record
+            stack = capture(exception, self.limits.max_stack_frames, skip_frames=2)
+            return self._store(error_type, raw_message, exception, context, plugin_id, operation,
+                               fingerprint, stack)
         except Exception:
             self._internal_errors += 1
             return self._fallback_record(error, plugin_id, operation)
+
+    def ingest(self, error_type: str, message: str, *, plugin_id: str | None = None,
+               operation: str | None = None, context: dict[str, Any] | None = None,
+               stack_trace: str | None = None, fingerprint: str | None = None) -> ErrorRecord:
+        """Record an occurrence that another source described (the host's aggregator, a log record).
+
+        Never raises. The stack trace, if any, is kept as text (redacted, bounded).
+        """
+        try:
+            name = _identifier(error_type, 100) or "Unknown"
+            raw = message if type(message) is str else safe_str(message)
+            stack = redact_text(stack_trace[-_MAX_STACK_TEXT:]) if isinstance(stack_trace, str) else None
+            return self._store(name, raw, None, context, plugin_id, operation, fingerprint, stack)
+        except Exception:
+            self._internal_errors += 1
+            return self._fallback_record(message, plugin_id, operation)
+
+    def _store(self, error_type: str, raw_message: str, exception: BaseException | None,
+               context: object, plugin_id: object, operation: object, fingerprint: object,
+               stack: CapturedStack | str | None) -> ErrorRecord:
+        """Clean the parts, then count the occurrence under the lock and publish what changed."""
+        limits = self.limits
+        mono = self._monotonic()
+        wall = self._wall()
+        message, normalised = self._cleaner.clean(raw_message)
+        max_id = limits.max_id_length
+        plugin = plugin_id if plugin_id is None or (
+            type(plugin_id) is str and 0 < len(plugin_id) <= max_id and plugin_id.isprintable()
+        ) else _identifier(plugin_id, max_id)
+        op = operation if operation is None or (
+            type(operation) is str and 0 < len(operation) <= max_id and operation.isprintable()
+        ) else _identifier(operation, max_id)
+        merged = None if context is None and not hasattr(exception, "context") else self._context(
+            context, exception)
+        custom = None if fingerprint is None else _identifier(fingerprint, 200)
+        key = ("fp", custom) if custom is not None else (plugin, error_type, op, normalised)
+        with self._lock:
+            pattern = self._index.get(key)
+            events = None
+            if pattern is None:
+                pattern, events = self._new_pattern(key, plugin, error_type, op, custom or normalised, mono)
+            record = ErrorRecord._make(error_type, message, wall, mono, merged, plugin, op, stack,
+                                       pattern.key)
+            self._records.append(record)
+            self._count(error_type, plugin, mono, record)
+            observed = self._observe(key, pattern, mono, wall, message, plugin)
+            if observed:
+                events = observed if events is None else events + observed
+            if mono >= self._next_maintenance:
+                events = (events or []) + self._maintain(mono)
+        if events:
+            self._publish(events)
+        return record
 
     def _context(self, context: object, exception: BaseException | None) -> dict[str, Any] | None:
         """The caller's context plus ``error.context`` (LEDMatrixError), as a safe copy."""

@@ -36,7 +36,7 @@ class ErrorRecord:
     @classmethod
     def _make(cls, error_type: str, message: str, wall: float, mono: float,
               context: dict[str, Any] | None, plugin_id: str | None, operation: str | None,
-              stack: CapturedStack | None, pattern_key: str | None) -> ErrorRecord:
+              stack: CapturedStack | str | None, pattern_key: str | None) -> ErrorRecord:
         """Fast constructor for the aggregator's hot path (no datetime round trip)."""
         record = cls.__new__(cls)
         record.error_type = error_type
