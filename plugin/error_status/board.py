@@ -10,6 +10,7 @@ from typing import Any
 from .clock import SYSTEM_CLOCK, Clock
 from .events import EventKind, PatternEvent, Subscription
 from .model import Alert, BoardSnapshot, HealthState, PluginHealth, Severity
+from .records import ErrorPattern
 
 _MAX_EVENTS_PER_REFRESH = 512
 
@@ -23,6 +24,7 @@ class _Entry:
     updated: float
     hidden_up_to: Severity | None = None
     snoozed_until: float | None = None
+    expires_at: float | None = None
 
 
 class AlertBoard:
@@ -130,10 +132,34 @@ class AlertBoard:
         return snapshot.worst if snapshot is not None else None
 
     def state(self) -> dict[str, Any]:
-        """A JSON-safe copy of the active alerts, for persistence."""
+        """The active alerts and the plugins seen, as JSON-safe data (for persistence)."""
         with self._lock:
-            return {"alerts": [_alert_to_dict(e.alert) for e in self._entries.values()],
-                    "plugins": list(self._known)}
+            snapshot = self._snapshot
+            health = {h.plugin_id: (h.state, h.reason) for h in snapshot.health} if snapshot else {}
+            return {"version": 1,
+                    "patterns": [_alert_to_dict(e.alert) for e in self._entries.values()],
+                    "plugins": {pid: {"state": health.get(pid, (HealthState.HEALTHY, ""))[0].value,
+                                      "reason": health.get(pid, (HealthState.HEALTHY, ""))[1]}
+                                for pid in self._known}}
+
+    def restore(self, state: Mapping[str, Any], expire_after: float) -> bool:
+        """Show what was active before a restart; each restored alert leaves after ``expire_after``
+        seconds unless the aggregator reports its pattern again (same key) in the meantime."""
+        now = self._clock.monotonic()
+        alerts = []
+        for data in list(state.get("patterns", ()))[: self._max_alerts]:
+            try:
+                alerts.append(alert_from_dict(data))
+            except (KeyError, TypeError, ValueError):
+                continue
+        with self._lock:
+            for alert in alerts:
+                if alert.key not in self._entries:
+                    self._entries[alert.key] = _Entry(alert, now, now, expires_at=now + expire_after)
+                self._remember(alert.plugin_id)
+            for plugin_id in list(state.get("plugins", {}))[: self._max_plugins]:
+                self._remember(str(plugin_id))
+            return self._rebuild()
 
     # ------------------------------------------------------------------ internals
 
@@ -144,11 +170,7 @@ class AlertBoard:
             self._entries.pop(pattern.key, None)
             self._remember(pattern.plugin_id)
             return
-        alert = Alert(key=pattern.key, severity=event.severity, plugin_id=pattern.plugin_id,
-                      error_type=pattern.error_type, message=pattern.sample_messages[0]
-                      if pattern.sample_messages else "", count=pattern.count,
-                      first_seen=pattern.first_seen.timestamp(), last_seen=pattern.last_seen.timestamp(),
-                      operation=pattern.operation)
+        alert = alert_from_pattern(pattern)
         entry = self._entries.get(pattern.key)
         now = event.monotonic
         if entry is None:
@@ -158,7 +180,7 @@ class AlertBoard:
         else:
             if alert.severity != entry.alert.severity:
                 entry.since = now
-            entry.alert, entry.updated = alert, now
+            entry.alert, entry.updated, entry.expires_at = alert, now, None
         self._remember(pattern.plugin_id)
 
     def _remember(self, plugin_id: str | None) -> None:
@@ -169,7 +191,8 @@ class AlertBoard:
     def _expire(self, now: float) -> None:
         """Drop alerts past their time-to-live; end snoozes that ran out."""
         for key, entry in list(self._entries.items()):
-            if self._ttl is not None and now - entry.updated > self._ttl:
+            if (self._ttl is not None and now - entry.updated > self._ttl) or (
+                    entry.expires_at is not None and now >= entry.expires_at):
                 del self._entries[key]
             elif entry.snoozed_until is not None and now >= entry.snoozed_until:
                 entry.snoozed_until = None
@@ -209,6 +232,15 @@ class AlertBoard:
         self._snapshot = BoardSnapshot(alerts=visible, health=health, alerts_version=version,
                                        show_all_clear=self._show_all_clear)
         return True
+
+
+def alert_from_pattern(pattern: ErrorPattern) -> Alert:
+    """The alert that shows a pattern."""
+    return Alert(key=pattern.key, severity=Severity.parse(pattern.severity), plugin_id=pattern.plugin_id,
+                 error_type=pattern.error_type,
+                 message=pattern.sample_messages[0] if pattern.sample_messages else "",
+                 count=pattern.count, first_seen=pattern.first_seen.timestamp(),
+                 last_seen=pattern.last_seen.timestamp(), operation=pattern.operation)
 
 
 def _alert_to_dict(alert: Alert) -> dict[str, Any]:

@@ -157,20 +157,23 @@ def _draw_header(draw: ImageDraw.ImageDraw, layout: Layout, snapshot: BoardSnaps
 
 def _draw_tally(draw: ImageDraw.ImageDraw, band: TextBand, font: BitmapFont, alerts: tuple[Alert, ...],
                 style: Style, width: int) -> None:
-    """Icon and number of alerts per severity, worst first: the summary of a tall panel."""
+    """Icon and number of alerts per severity, worst first: the summary of a tall panel.
+    Tags ("2 CRIT") when they all fit, else icons and numbers only."""
     icon = _icon_size(font)
+    counts = [(s, sum(1 for a in alerts if a.severity is s)) for s in sorted(Severity, reverse=True)]
+    counts = [(s, n) for s, n in counts if n]
+    for labels in ([f"{n} {s.tag}" for s, n in counts], [str(n) for _, n in counts]):
+        needed = sum(icon + 2 + font.width(label) for label in labels) + font.advance * (len(labels) - 1)
+        if needed <= width:
+            break
     x = 0
-    for severity in sorted(Severity, reverse=True):
-        n = sum(1 for a in alerts if a.severity is severity)
-        if not n:
-            continue
-        label = f"{n} {severity.tag}"
+    for (severity, _), label in zip(counts, labels, strict=True):
         if x + icon + 2 + font.width(label) > width:
             break
         colour = style.colour(severity)
         draw_severity_icon(draw, x, band.y + (font.height - icon) // 2, icon, severity, colour)
         _text(draw, font, x + icon + 2, band.y, label, colour)
-        x += icon + 2 + font.width(label) + font.advance * 2
+        x += icon + 2 + font.width(label) + font.advance
 
 
 def _draw_rows(draw: ImageDraw.ImageDraw, layout: Layout, alerts: tuple[Alert, ...], style: Style) -> None:
@@ -180,7 +183,7 @@ def _draw_rows(draw: ImageDraw.ImageDraw, layout: Layout, alerts: tuple[Alert, .
         if index >= len(alerts):
             return
         font = load_font(band.font)
-        if index == len(rows) - 1 and len(alerts) > len(rows):
+        if index == len(rows) - 1 and len(alerts) > len(rows) > 1:
             _text(draw, font, 0, band.y, f"+{len(alerts) - index} more", style.colour(alerts[index].severity))
             return
         alert = alerts[index]

@@ -1,0 +1,192 @@
+"""``ErrorStatusPlugin``: the LEDMatrix plugin that shows failing plugins on the panel."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PIL import Image
+
+from .config import ConfigError, PluginSettings, parse_settings
+from .layout import check_size
+from .model import BoardSnapshot
+from .plugin_base import host_base
+from .render import Renderer
+from .service import ErrorStatusService, ServiceKey, acquire, release
+
+BasePlugin: Any = host_base()
+
+_LOGGED_FAILURES = frozenset({1, 10, 100, 1000})
+
+
+class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
+    """A severity-coloured alert ticker and one health dot per plugin.
+
+    The work (mirroring the host's aggregator, ERROR logs, pattern lifecycle, plugin health,
+    saved state) happens on one process-wide feeder thread; ``display()`` only renders the latest
+    snapshot, ``update()`` only nudges the feeder, ``has_live_content()`` is O(1).
+    """
+
+    def __init__(self, plugin_id: str, config: dict[str, Any], display_manager: Any, cache_manager: Any,
+                 plugin_manager: Any) -> None:
+        super().__init__(plugin_id=plugin_id, config=config, display_manager=display_manager,
+                         cache_manager=cache_manager, plugin_manager=plugin_manager)
+        self.settings, self._config_error = _settings(config)
+        self.enable_scrolling = True
+        self._renderer = Renderer(self.settings.style)
+        self._service: ErrorStatusService | None = acquire(self.settings, plugin_manager, cache_manager)
+        self._t0: float | None = None
+        self._cycle_start: float | None = None
+        self.display_failures = 0
+
+    # ------------------------------------------------------------------ host hooks
+
+    def validate_config(self) -> bool:
+        """The host's checks plus ours; a bad value is logged with the key it is under."""
+        if self._config_error:
+            self.logger.error("error-status config: %s", self._config_error)
+            return False
+        return bool(super().validate_config())
+
+    def update(self) -> None:
+        """Nudge the feeder thread (the work is there, so this never holds the display lock long)."""
+        if self._service is not None:
+            self._service.wake()
+
+    def display(self, force_clear: bool = False, display_mode: str | None = None) -> bool:
+        """Draw the current frame; False when there is nothing to show. Never raises."""
+        try:
+            return self._display(force_clear)
+        except Exception:
+            self.display_failures += 1
+            if self.display_failures in _LOGGED_FAILURES:
+                self.logger.exception("error-status could not draw (failure %d)", self.display_failures)
+            return False
+
+    def has_live_content(self) -> bool:
+        """True while an alert at or above the takeover severity is shown (O(1))."""
+        service = self._service
+        if service is None:
+            return False
+        worst = service.board.worst_visible()
+        return worst is not None and worst >= self.settings.takeover_severity
+
+    def supports_dynamic_duration(self) -> bool:
+        """Stay on screen until every alert has scrolled past (configurable)."""
+        return self.settings.dynamic_duration
+
+    def get_dynamic_duration_cap(self) -> float | None:
+        """The user's cap on one turn."""
+        return self.settings.max_duration_seconds
+
+    def is_cycle_complete(self) -> bool:
+        """True once every active alert has scrolled past since the turn began."""
+        service = self._service
+        if service is None or self._cycle_start is None:
+            return True
+        width, height = self._size()
+        seconds = self._renderer.cycle_seconds(service.snapshot, width, height)
+        if time.monotonic() - self._cycle_start < seconds:
+            return False
+        self._cycle_start = None
+        return True
+
+    def reset_cycle_state(self) -> None:
+        """A new turn begins."""
+        self._cycle_start = None
+
+    def get_vegas_content(self) -> Image.Image | None:
+        """The whole ticker as one image for LEDMatrix's Vegas scroll; None when nothing to show."""
+        snapshot = self._snapshot()
+        if snapshot is None or (snapshot.all_clear and not self.settings.show_all_clear):
+            return None
+        width, height = self._size()
+        return self._renderer.vegas_strip(snapshot, width, height)
+
+    def get_vegas_content_type(self) -> str:
+        """The ticker scrolls with Vegas."""
+        return "multi"
+
+    @property
+    def needs_high_fps(self) -> bool:
+        """The 8 ms cadence only while something moves (a scrolling ticker or a blinking dot)."""
+        override = self.__dict__.get("_high_fps_override")
+        if override is not None:
+            return bool(override)
+        snapshot = self._snapshot()
+        if snapshot is None:
+            return False
+        width, height = self._size()
+        scene = self._renderer.scene(snapshot, width, height)
+        return bool(scene.period) or scene.backgrounds[0] is not scene.backgrounds[1]
+
+    @needs_high_fps.setter
+    def needs_high_fps(self, value: bool) -> None:
+        self.__dict__["_high_fps_override"] = value
+
+    def on_config_change(self, new_config: dict[str, Any]) -> None:
+        """Apply a new config (the host passes it without schema defaults; ours fill in)."""
+        settings, error = _settings(new_config)
+        if error:
+            self.logger.error("error-status config change ignored: %s", error)
+            return
+        super().on_config_change(new_config)
+        old_key = ServiceKey.of(self.settings)
+        self.settings = settings
+        self._renderer = Renderer(settings.style)
+        if ServiceKey.of(settings) != old_key and self._service is not None:
+            release(self._service)
+            self._service = acquire(settings, self.plugin_manager, self.cache_manager)
+
+    def cleanup(self) -> None:
+        """Detach from the shared service (the last instance stops it and detaches from the host)."""
+        service, self._service = self._service, None
+        if service is not None:
+            release(service)
+        cleanup = getattr(super(), "cleanup", None)
+        if cleanup is not None:
+            cleanup()
+
+    # ------------------------------------------------------------------ drawing
+
+    def _display(self, force_clear: bool) -> bool:
+        """Render the snapshot and push it to the display manager."""
+        snapshot = self._snapshot()
+        if snapshot is None or (snapshot.all_clear and not self.settings.show_all_clear):
+            return False
+        width, height = self._size()
+        now = time.monotonic()
+        if force_clear or self._t0 is None:
+            self._t0 = now  # each turn starts with the worst alert at the left edge
+        if self._cycle_start is None:
+            self._cycle_start = now
+        frame = self._renderer.render(snapshot, width, height, now - self._t0)
+        manager = self.display_manager
+        if force_clear:
+            manager.clear()
+        manager.image.paste(frame, (0, 0))  # read after clear(): it replaces the image
+        manager.update_display()
+        return True
+
+    def _snapshot(self) -> BoardSnapshot | None:
+        """The service's current snapshot."""
+        service = self._service
+        return service.snapshot if service is not None else None
+
+    def _size(self) -> tuple[int, int]:
+        """The panel's logical size, as the host documents it (``display_manager.matrix``)."""
+        manager = self.display_manager
+        matrix = getattr(manager, "matrix", None)
+        width = getattr(matrix, "width", None) or getattr(manager, "width", None)
+        height = getattr(matrix, "height", None) or getattr(manager, "height", None)
+        if not isinstance(width, int) or not isinstance(height, int):
+            width, height = manager.image.size
+        return check_size(width, height)
+
+
+def _settings(config: Any) -> tuple[PluginSettings, str]:
+    """Parsed settings and "" — or the defaults and the reason the config was refused."""
+    try:
+        return parse_settings(config), ""
+    except ConfigError as error:
+        return PluginSettings(), str(error)

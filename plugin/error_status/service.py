@@ -1,0 +1,236 @@
+"""The process-wide error-status service: one aggregator, one board and one feeder thread, shared by
+every instance of the plugin (LEDMatrix re-uses the module; its harness builds sixteen instances)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from .aggregator import ErrorAggregator
+from .board import AlertBoard, alert_from_pattern
+from .clock import SYSTEM_CLOCK, Clock
+from .config import AggregatorSettings, PluginSettings
+from .host import HostMirror, StatePersistence, install_as_host_aggregator, read_host_health
+from .model import BoardSnapshot, Severity
+from .sources import ErrorLogHandler, attach_log_handler, detach_log_handler
+
+logger = logging.getLogger(__name__)
+
+POLL_INTERVAL = 0.25
+HEALTH_INTERVAL = 1.0
+STATE_KEY = "error-status:state"
+
+
+@dataclass(frozen=True)
+class ServiceKey:
+    """Settings that make a different service (everything else is per plugin instance)."""
+
+    aggregator: AggregatorSettings
+    min_severity: int
+    alert_ttl_minutes: float
+    show_all_clear: bool
+
+    @classmethod
+    def of(cls, settings: PluginSettings) -> ServiceKey:
+        """The key for a plugin's settings."""
+        return cls(settings.aggregator, int(settings.min_severity), settings.alert_ttl_minutes,
+                   settings.show_all_clear)
+
+
+class ErrorStatusService:
+    """Feeds the board: mirrors the host, records ERROR logs, resolves patterns, reads health.
+
+    All of it runs on one daemon thread (started by ``start``), so the plugin's ``display()`` and
+    ``has_live_content()`` only read the latest immutable snapshot.
+    """
+
+    def __init__(self, key: ServiceKey, *, clock: Clock = SYSTEM_CLOCK,
+                 host_module: Callable[[], ModuleType | None] | None = None,
+                 poll_interval: float = POLL_INTERVAL) -> None:
+        settings = key.aggregator
+        self.key = key
+        self.clock = clock
+        self.aggregator = ErrorAggregator(pattern_threshold=settings.pattern_threshold,
+                                          pattern_window_minutes=settings.pattern_window_minutes,
+                                          quiet_period_minutes=settings.quiet_period_minutes, clock=clock)
+        ttl = key.alert_ttl_minutes * 60.0 if key.alert_ttl_minutes else None
+        self.board = AlertBoard(clock=clock, min_severity=Severity(key.min_severity), alert_ttl=ttl,
+                                show_all_clear=key.show_all_clear)
+        self._subscription = self.aggregator.subscribe(name="alert-board")
+        self.board.follow(self._subscription)
+        self._host_module = host_module or _import_host_aggregator
+        self._poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._mirror: HostMirror | None = None
+        self._uninstall: Callable[[], None] | None = None
+        self._log_handler: ErrorLogHandler | None = None
+        self._persistence: StatePersistence | None = None
+        self._plugin_manager: object = None
+        self._next_health = 0.0
+        self._dropped_seen = 0
+        self.cycles = 0
+        self.failures = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self, plugin_manager: object, cache_manager: object) -> None:
+        """Attach to the host (once) and start the feeder thread."""
+        with self._lock:
+            if self._thread is not None:
+                self._plugin_manager = plugin_manager or self._plugin_manager
+                return
+            self._plugin_manager = plugin_manager
+            self._attach_host()
+            if self.key.aggregator.capture_error_logs:
+                self._log_handler = attach_log_handler(self.aggregator)
+            if cache_manager is not None:
+                self._persistence = StatePersistence(cache_manager, STATE_KEY, clock=self.clock)
+                self._restore()
+            self.cycle()
+            self._thread = threading.Thread(target=self._run, name="error-status:feeder", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread and detach everything that was attached; save the state once more."""
+        with self._lock:
+            self._stop.set()
+            self._wake.set()
+            thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2.0)
+        if self._mirror is not None:
+            self._mirror.detach()
+        if self._uninstall is not None:
+            self._uninstall()
+        if self._log_handler is not None:
+            detach_log_handler(self._log_handler)
+        if self._persistence is not None:
+            self._persistence.save(self.board.state())
+            self._persistence.flush()
+        self.board.close()
+        self.aggregator.close()
+
+    def wake(self) -> None:
+        """Ask the feeder for a cycle now (the host saw a new pattern)."""
+        self._wake.set()
+
+    @property
+    def snapshot(self) -> BoardSnapshot:
+        """What the panel should show now."""
+        return self.board.snapshot()
+
+    # ------------------------------------------------------------------ the feeder
+
+    def cycle(self) -> bool:
+        """One round: host records in, patterns resolved, health read, board refreshed, state saved.
+
+        Returns True when the snapshot changed. Never raises: a failure is counted and logged.
+        """
+        try:
+            if self._mirror is not None:
+                self._mirror.poll()
+            self.aggregator.tick()
+            now = self.clock.monotonic()
+            if now >= self._next_health:
+                self._next_health = now + HEALTH_INTERVAL
+                self.board.set_health(read_host_health(self._plugin_manager))
+            changed = self.board.refresh()
+            if self._subscription.dropped != self._dropped_seen:
+                self._dropped_seen = self._subscription.dropped
+                changed = self.board.resync(alert_from_pattern(p) for p in self.aggregator.active_patterns())
+            if self._persistence is not None:
+                self._persistence.save(self.board.state())
+            self.cycles += 1
+            return changed
+        except Exception:
+            self.failures += 1
+            logger.exception("error-status: feeder cycle failed")
+            return False
+
+    def _run(self) -> None:
+        """Cycle every poll interval, or at once when woken, until stopped."""
+        while not self._stop.is_set():
+            self._wake.wait(self._poll_interval)
+            self._wake.clear()
+            if not self._stop.is_set():
+                self.cycle()
+
+    # ------------------------------------------------------------------ host wiring
+
+    def _attach_host(self) -> None:
+        """Mirror the host's aggregator, or replace it (opt-in), as configured."""
+        mode = self.key.aggregator.host_aggregator
+        module = self._host_module() if mode != "off" else None
+        host = getattr(module, "get_error_aggregator", None)
+        if module is None or host is None:
+            return
+        try:
+            instance = host()
+        except Exception:
+            logger.warning("error-status: the host's error aggregator is not available", exc_info=True)
+            return
+        if instance is self.aggregator:
+            return
+        self._mirror = HostMirror(instance, self.aggregator)
+        if mode == "replace":
+            self._mirror.attach(self.wake)
+            self._uninstall = install_as_host_aggregator(module, self.aggregator, mirror=self._mirror)
+            self._mirror = None
+        else:
+            self._mirror.attach(self.wake)
+
+    def _restore(self) -> None:
+        """Show what was active before the display service restarted."""
+        assert self._persistence is not None
+        state = self._persistence.load()
+        if state:
+            quiet = self.key.aggregator.quiet_period_minutes * 60.0
+            self.board.restore(state, expire_after=quiet)
+
+
+def _import_host_aggregator() -> ModuleType | None:
+    """LEDMatrix's ``src.error_aggregator`` when running inside the host, else None."""
+    try:
+        return importlib.import_module("src.error_aggregator")
+    except Exception:
+        return None
+
+
+# ---------------------------------------------------------------------- one per process
+
+_services: dict[ServiceKey, tuple[ErrorStatusService, int]] = {}
+_services_lock = threading.Lock()
+
+
+def acquire(settings: PluginSettings, plugin_manager: object, cache_manager: object,
+            **options: Any) -> ErrorStatusService:
+    """The service for these settings, started once per process; pair with ``release``."""
+    key = ServiceKey.of(settings)
+    with _services_lock:
+        service, users = _services.get(key, (None, 0))
+        if service is None:
+            service = ErrorStatusService(key, **options)
+        _services[key] = (service, users + 1)
+    service.start(plugin_manager, cache_manager)
+    return service
+
+
+def release(service: ErrorStatusService) -> None:
+    """One user fewer; the last one stops the service and detaches it from the host."""
+    with _services_lock:
+        current, users = _services.get(service.key, (None, 0))
+        if current is not service:
+            return
+        if users > 1:
+            _services[service.key] = (service, users - 1)
+            return
+        del _services[service.key]
+    service.stop()
