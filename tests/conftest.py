@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from error_status.aggregator import ErrorAggregator
-from error_status.clock import ManualClock
+# Run from a checkout without installing (LEDMatrix's scripts/run_plugin_tests.py does this):
+# make the package and the test helpers importable.
+for _path in (Path(__file__).resolve().parents[1] / "plugin", Path(__file__).resolve().parent):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from error_status.aggregator import ErrorAggregator  # noqa: E402
+from error_status.clock import ManualClock  # noqa: E402
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import error_status
 from error_status.panel import Panel, PanelUnavailable
 from error_status.panel_emulator import CONFIG_NAME, EmulatorPanel, emulator_config
 
@@ -135,12 +137,16 @@ def test_fresh_import_writes_nothing_and_logs_nothing(tmp_path: Path) -> None:
         "assert p.read_back()[0, 0].tolist() == [1, 2, 3]\n"
         "p.close()\n"
     )
+    package_root = str(Path(error_status.__file__).resolve().parents[1])
+    paths = [package_root, os.environ.get("PYTHONPATH", "")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
     result = subprocess.run(
         [sys.executable, "-c", script],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=60,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert (result.stdout, result.stderr) == ("", "")

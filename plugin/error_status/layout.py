@@ -143,7 +143,8 @@ def _rows(top: int, bottom: int, width: int) -> tuple[TextBand, ...]:
     """Static alert rows between the ticker and the dots on tall panels (at most six): the largest
     font that still gives two rows, since one row cannot list anything."""
     candidates = [name for name in FONT_LADDER
-                  if load_font(name).height <= 10 and load_font(name).advance <= width / 12] or [FONT_LADDER[0]]
+                  if load_font(name).height <= 10 and load_font(name).advance <= width / 12]
+    candidates = candidates or [FONT_LADDER[0]]
     for name in reversed(candidates):
         pitch = load_font(name).height + 1
         count = min(6, max(0, (bottom - top + 1) // pitch))

@@ -17,6 +17,7 @@ from .service import ErrorStatusService, ServiceKey, acquire, release
 BasePlugin: Any = host_base()
 
 _LOGGED_FAILURES = frozenset({1, 10, 100, 1000})
+STALE_AFTER = 1.0  # seconds: the feeder cycles every 0.25 s; past this display() cycles itself
 
 
 class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
@@ -28,13 +29,17 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
     """
 
     def __init__(self, plugin_id: str, config: dict[str, Any], display_manager: Any, cache_manager: Any,
-                 plugin_manager: Any) -> None:
+                 plugin_manager: Any, *, service_options: dict[str, Any] | None = None) -> None:
+        """The host's five keyword arguments; ``service_options`` (clock, host module, poll
+        interval) are for tests and the demo, never passed by the host."""
         super().__init__(plugin_id=plugin_id, config=config, display_manager=display_manager,
                          cache_manager=cache_manager, plugin_manager=plugin_manager)
         self.settings, self._config_error = _settings(config)
         self.enable_scrolling = True
         self._renderer = Renderer(self.settings.style)
-        self._service: ErrorStatusService | None = acquire(self.settings, plugin_manager, cache_manager)
+        self._service_options = dict(service_options or {})
+        self._service: ErrorStatusService | None = acquire(self.settings, plugin_manager, cache_manager,
+                                                           **self._service_options)
         self._t0: float | None = None
         self._cycle_start: float | None = None
         self.display_failures = 0
@@ -136,7 +141,8 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self._renderer = Renderer(settings.style)
         if ServiceKey.of(settings) != old_key and self._service is not None:
             release(self._service)
-            self._service = acquire(settings, self.plugin_manager, self.cache_manager)
+            self._service = acquire(settings, self.plugin_manager, self.cache_manager,
+                                    **self._service_options)
 
     def cleanup(self) -> None:
         """Detach from the shared service (the last instance stops it and detaches from the host)."""
@@ -151,6 +157,8 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
 
     def _display(self, force_clear: bool) -> bool:
         """Render the snapshot and push it to the display manager."""
+        if self._service is not None:
+            self._service.refresh_if_stale(STALE_AFTER)
         snapshot = self._snapshot()
         if snapshot is None or (snapshot.all_clear and not self.settings.show_all_clear):
             return False

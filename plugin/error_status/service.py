@@ -75,9 +75,12 @@ class ErrorStatusService:
         self._persistence: StatePersistence | None = None
         self._plugin_manager: object = None
         self._next_health = 0.0
+        self._cycle_lock = threading.Lock()
+        self.last_cycle = -float("inf")
         self._dropped_seen = 0
         self.cycles = 0
         self.failures = 0
+        self.registry_key: Any = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -133,8 +136,12 @@ class ErrorStatusService:
         """One round: host records in, patterns resolved, health read, board refreshed, state saved.
 
         Returns True when the snapshot changed. Never raises: a failure is counted and logged.
+        A cycle already running in another thread makes this one a no-op.
         """
+        if not self._cycle_lock.acquire(blocking=False):
+            return False
         try:
+            self.last_cycle = self.clock.monotonic()
             if self._mirror is not None:
                 self._mirror.poll()
             self.aggregator.tick()
@@ -154,6 +161,14 @@ class ErrorStatusService:
             self.failures += 1
             logger.exception("error-status: feeder cycle failed")
             return False
+        finally:
+            self._cycle_lock.release()
+
+    def refresh_if_stale(self, max_age: float) -> None:
+        """Run a cycle here if the feeder has not run one for ``max_age`` seconds (it may be stuck,
+        or not started yet): what the panel shows never depends on that thread alone."""
+        if self.clock.monotonic() - self.last_cycle >= max_age:
+            self.cycle()
 
     def _run(self) -> None:
         """Cycle every poll interval, or at once when woken, until stopped."""
@@ -206,18 +221,19 @@ def _import_host_aggregator() -> ModuleType | None:
 
 # ---------------------------------------------------------------------- one per process
 
-_services: dict[ServiceKey, tuple[ErrorStatusService, int]] = {}
+_services: dict[tuple[ServiceKey, tuple[tuple[str, int], ...]], tuple[ErrorStatusService, int]] = {}
 _services_lock = threading.Lock()
 
 
 def acquire(settings: PluginSettings, plugin_manager: object, cache_manager: object,
             **options: Any) -> ErrorStatusService:
     """The service for these settings, started once per process; pair with ``release``."""
-    key = ServiceKey.of(settings)
+    key = (ServiceKey.of(settings), tuple(sorted((name, id(value)) for name, value in options.items())))
     with _services_lock:
         service, users = _services.get(key, (None, 0))
         if service is None:
-            service = ErrorStatusService(key, **options)
+            service = ErrorStatusService(key[0], **options)
+            service.registry_key = key
         _services[key] = (service, users + 1)
     service.start(plugin_manager, cache_manager)
     return service
@@ -225,12 +241,13 @@ def acquire(settings: PluginSettings, plugin_manager: object, cache_manager: obj
 
 def release(service: ErrorStatusService) -> None:
     """One user fewer; the last one stops the service and detaches it from the host."""
+    key = service.registry_key
     with _services_lock:
-        current, users = _services.get(service.key, (None, 0))
+        current, users = _services.get(key, (None, 0)) if key is not None else (None, 0)
         if current is not service:
             return
         if users > 1:
-            _services[service.key] = (service, users - 1)
+            _services[key] = (service, users - 1)
             return
-        del _services[service.key]
+        del _services[key]
     service.stop()

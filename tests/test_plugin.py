@@ -1,0 +1,217 @@
+"""The plugin against doubles that follow the LEDMatrix host contract, end to end."""
+
+from __future__ import annotations
+
+import threading
+import types
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hostdoubles import (
+    FakeCacheManager,
+    FakeDisplayManager,
+    FakeHealthTracker,
+    FakePluginManager,
+    FakeStateManager,
+    MockLikeCacheManager,
+    SeedAggregator,
+)
+from PIL import Image
+
+from error_status import ErrorStatusPlugin
+from error_status.clock import ManualClock
+from error_status.layout import plan
+from error_status.model import Severity
+from error_status.style import ALL_CLEAR_COLOUR, DEFAULT_SEVERITY_COLOURS
+
+AMBER = DEFAULT_SEVERITY_COLOURS[Severity.WARNING]
+RED = DEFAULT_SEVERITY_COLOURS[Severity.CRITICAL]
+
+
+def colours(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> set[tuple[int, int, int]]:
+    """The colours present in an image (or a box of it)."""
+    part = image.crop(box) if box else image
+    return {c for _, c in part.getcolors(1 << 16) or []}
+
+
+class Host:
+    """A host-like setting: the seed aggregator singleton, an executor that records into it."""
+
+    def __init__(self, clock: ManualClock, width: int = 64, height: int = 32, **plugin_manager: Any) -> None:
+        self.clock = clock
+        self.aggregator = SeedAggregator()
+        self.module = types.SimpleNamespace(get_error_aggregator=lambda: self.aggregator)
+        self.display = FakeDisplayManager(width, height)
+        self.cache = FakeCacheManager()
+        self.plugins = FakePluginManager(**plugin_manager)
+        self.instances: list[ErrorStatusPlugin] = []
+        self.options = {"clock": clock, "host_module": lambda: self.module, "poll_interval": 3600.0}
+
+    def plugin(self, config: dict[str, Any] | None = None, cache: Any = None) -> ErrorStatusPlugin:
+        """An instance built as the host's loader builds it (keyword arguments)."""
+        instance = ErrorStatusPlugin(
+            plugin_id="error-status", config=dict(config or {}), display_manager=self.display,
+            cache_manager=cache or self.cache, plugin_manager=self.plugins,
+            service_options=self.options)
+        self.instances.append(instance)
+        return instance
+
+    def fail(self, plugin_id: str, times: int, message: str = "Read timed out after 10s",
+             error: type[Exception] = TimeoutError) -> None:
+        """What LEDMatrix's PluginExecutor does when a plugin's update() raises."""
+        for _ in range(times):
+            try:
+                raise error(message)
+            except Exception as caught:
+                exc = caught
+            self.aggregator.record_error(exc, plugin_id=plugin_id, operation="execute")
+
+
+@pytest.fixture
+def host(clock: ManualClock) -> Iterator[Host]:
+    made = Host(clock)
+    yield made
+    for instance in made.instances:
+        instance.cleanup()
+
+
+def header_box(width: int, height: int) -> tuple[int, int, int, int]:
+    """The header band of the layout."""
+    band = plan(width, height).header
+    assert band is not None
+    return (0, band.y, width, band.y + band.height)
+
+
+def test_a_failing_plugin_turns_the_panel_amber_on_the_next_frame_then_clears(host: Host,
+                                                                              clock: ManualClock) -> None:
+    plugin = host.plugin({"pattern_threshold": 3, "quiet_period_minutes": 1})
+    assert plugin.display(force_clear=True) is True
+    assert ALL_CLEAR_COLOUR in colours(host.display.pushed[-1])
+    host.fail("weather", 3)
+    clock.advance(1.0)
+    assert plugin.display() is True
+    frame = host.display.pushed[-1]
+    assert AMBER in colours(frame, header_box(64, 32))
+    assert ALL_CLEAR_COLOUR not in colours(frame)
+    clock.advance(10 * 60)
+    plugin.display()
+    frame = host.display.pushed[-1]
+    assert AMBER not in colours(frame) and ALL_CLEAR_COLOUR in colours(frame)
+
+
+def test_escalation_to_critical_takes_over_with_live_priority(host: Host, clock: ManualClock) -> None:
+    plugin = host.plugin({"pattern_threshold": 2, "live_priority": True})
+    host.fail("nhl-scoreboard", 4, "KeyError 'homeTeam'", KeyError)
+    clock.advance(1.0)
+    plugin.display()
+    assert not plugin.has_live_content()
+    host.fail("nhl-scoreboard", 4, "KeyError 'homeTeam'", KeyError)
+    clock.advance(1.0)
+    plugin.display()
+    assert plugin.has_live_content()
+    assert RED in colours(host.display.pushed[-1], header_box(64, 32))
+
+
+def test_display_returns_false_when_all_clear_is_off(host: Host, clock: ManualClock) -> None:
+    plugin = host.plugin({"show_all_clear": False, "pattern_threshold": 2})
+    assert plugin.display(force_clear=True) is False
+    host.fail("weather", 2)
+    clock.advance(1.0)
+    assert plugin.display() is True
+
+
+def test_full_redraw_after_clear_replaces_the_image(host: Host, clock: ManualClock) -> None:
+    plugin = host.plugin()
+    plugin.display(force_clear=True)
+    first = host.display.pushed[-1]
+    host.display.image.paste((255, 255, 255), (0, 0, 64, 32))  # another plugin drew everywhere
+    plugin.display(force_clear=False)
+    assert host.display.pushed[-1].tobytes() == first.tobytes()
+    old_image = host.display.image
+    plugin.display(force_clear=True)  # clear() swaps the image: the plugin must draw on the new one
+    assert host.display.image is not old_image
+    assert host.display.pushed[-1].tobytes() == first.tobytes()
+
+
+def test_one_service_per_process_however_many_instances(host: Host) -> None:
+    before = threading.active_count()
+    instances = [host.plugin() for _ in range(16)]
+    services = {id(i._service) for i in instances}
+    assert len(services) == 1
+    assert threading.active_count() <= before + 1
+    assert len(host.aggregator._pattern_callbacks) <= 1
+    for instance in instances:
+        instance.cleanup()
+    host.instances.clear()
+    assert threading.active_count() <= before
+
+
+def test_health_from_tracker_and_state_manager_shows_as_dots(clock: ManualClock) -> None:
+    tracker, states = FakeHealthTracker(), FakeStateManager()
+    made = Host(clock, health_tracker=tracker, state_manager=states,
+                manifests={"weather": {"name": "Weather"}, "stocks": {"name": "Stocks"}},
+                plugins={"weather": object(), "stocks": object()})
+    tracker.set("stocks", circuit_state="open")
+    plugin = made.plugin()
+    clock.advance(2.0)
+    plugin.display(force_clear=True)
+    grid = plan(64, 32).dots
+    assert grid is not None
+    snapshot = plugin._service.snapshot  # type: ignore[union-attr]
+    health = {h.plugin_id: h.state.value for h in snapshot.health}
+    assert health == {"stocks": "failing", "weather": "healthy"}
+    plugin.cleanup()
+
+
+def test_without_any_host_attributes_nothing_crashes(clock: ManualClock) -> None:
+    made = Host(clock)
+    made.plugins = types.SimpleNamespace()  # type: ignore[assignment]
+    plugin = made.plugin(cache=MockLikeCacheManager())
+    assert plugin.display(force_clear=True) is True
+    plugin.update()
+    assert plugin.get_vegas_content() is not None
+    plugin.cleanup()
+
+
+def test_state_survives_a_restart_through_the_cache(host: Host, clock: ManualClock) -> None:
+    plugin = host.plugin({"pattern_threshold": 2})
+    host.fail("weather", 3)
+    clock.advance(1.0)
+    plugin.display()
+    plugin.cleanup()
+    host.instances.clear()
+    restarted = Host(clock)
+    restarted.cache = host.cache
+    again = restarted.plugin()
+    again.display(force_clear=True)
+    assert AMBER in colours(restarted.display.pushed[-1], header_box(64, 32))
+    again.cleanup()
+
+
+def test_bad_config_is_refused_with_the_key_named(host: Host, caplog: pytest.LogCaptureFixture) -> None:
+    plugin = host.plugin({"scroll_speed": "fast"})
+    assert plugin.validate_config() is False
+    assert "scroll_speed" in caplog.text
+    assert plugin.display(force_clear=True) is True  # the defaults still draw
+
+
+def test_dynamic_duration_waits_for_the_ticker_to_pass(host: Host, clock: ManualClock) -> None:
+    plugin = host.plugin({"pattern_threshold": 2})
+    host.fail("weather", 2, "HTTPSConnectionPool(host='api.openweathermap.org'): Read timed out")
+    clock.advance(1.0)
+    plugin.display(force_clear=True)
+    assert plugin.supports_dynamic_duration()
+    assert plugin.is_cycle_complete() is False
+    assert plugin.get_dynamic_duration_cap() == 120.0
+
+
+def test_display_never_raises(host: Host, monkeypatch: pytest.MonkeyPatch) -> None:
+    plugin = host.plugin()
+
+    def broken(*args: object, **kwargs: object) -> Image.Image:
+        raise RuntimeError("renderer bug")
+
+    monkeypatch.setattr(plugin._renderer, "render", broken)
+    assert plugin.display(force_clear=True) is False
+    assert plugin.display_failures == 1
