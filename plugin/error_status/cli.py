@@ -1,0 +1,183 @@
+"""``error-status``: the command line (demo, render, pictures)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .board import alert_from_pattern
+from .clock import ManualClock
+from .demo import run
+from .layout import check_size
+from .model import BoardSnapshot, HealthState, PluginHealth
+from .panel import PANEL_KINDS, MemoryPanel, PanelUnavailable, open_panel
+from .records import ErrorPattern
+from .render import Renderer
+from .scenes import SCENES
+from .style import Style
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``error-status`` command."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR,
+                        format="%(asctime)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args))
+    except (ValueError, OSError, PanelUnavailable) as error:
+        print(f"error-status: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command's arguments."""
+    parser = argparse.ArgumentParser(prog="error-status", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"error-status {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log pattern changes")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="a synthetic error storm on a panel, or recorded to a file")
+    demo.add_argument("--seconds", type=float, help="how long (default: until Ctrl-C; 30 with --output)")
+    demo.add_argument("--output", type=Path, help="record to an animated .gif, or a .png of the last frame")
+    demo.add_argument("--size", type=_size, default=(64, 32), help="panel size WxH (default 64x32)")
+    demo.add_argument("--panel", choices=PANEL_KINDS, default="auto",
+                      help="auto: a real panel, else the emulator in a browser, else memory")
+    demo.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
+    demo.add_argument("--speed", type=float, default=25.0, help="ticker speed, pixels per second")
+    demo.add_argument("--scale", type=int, default=6, help="pixel size of recorded pictures")
+    demo.add_argument("--flat", action="store_true", help="recorded pictures without the LED look")
+    demo.set_defaults(run=_demo)
+
+    render = commands.add_parser("render", help="a PNG of the board from an exported JSON or a scene")
+    source = render.add_mutually_exclusive_group(required=True)
+    source.add_argument("export", nargs="?", type=Path, help="a file written by export_to_file()")
+    source.add_argument("--scene", choices=sorted(SCENES), help="one of the built-in scenes")
+    render.add_argument("--output", type=Path, required=True, help="the PNG to write")
+    render.add_argument("--size", type=_size, default=(64, 32), help="panel size WxH (default 64x32)")
+    render.add_argument("--scale", type=int, default=1, help="pixel size (default 1: the panel's pixels)")
+    render.add_argument("--led", action="store_true", help="draw LEDs with gaps (needs --scale >= 2)")
+    render.set_defaults(run=_render)
+
+    pictures = commands.add_parser("pictures", help="the README's pictures (PNGs and the demo GIF)")
+    pictures.add_argument("directory", type=Path, nargs="?", default=Path("docs"))
+    pictures.set_defaults(run=_pictures)
+    return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    """``WxH`` as a checked panel size."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 64x32, got {text!r}") from None
+    try:
+        return check_size(width, height)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Play the storm live, or record it."""
+    width, height = args.size
+    style = Style(scroll_speed=args.speed)
+    output = args.output
+    panel = MemoryPanel(width, height) if output is not None else open_panel(args.panel, width, height)
+    if isinstance(panel, MemoryPanel):
+        if output is None:
+            output = Path("error-status-demo.gif")
+            print(f"no panel or emulator here: recording to {output} instead "
+                  "(install the [emulator] extra to watch the demo in a browser)")
+        seconds = args.seconds if args.seconds is not None else 30.0
+        frames = run(panel, seconds, args.fps, style, clock=ManualClock())
+        _save(panel, output, args.fps, args.scale, not args.flat)
+        print(f"wrote {output} ({frames} frames, {seconds:g} s at {args.fps:g} fps, {width}x{height})")
+        return 0
+    url = getattr(panel, "url", None)
+    print(f"showing the demo on {type(panel).__name__}" + (f" at {url}" if url else "") + "; Ctrl-C stops")
+    try:
+        run(panel, args.seconds, args.fps, style)
+    finally:
+        panel.close()
+    return 0
+
+
+def _save(panel: MemoryPanel, path: Path, fps: float, scale: int, led: bool) -> None:
+    """Write the recording: an animated GIF, or the last frame as a PNG."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".gif":
+        panel.save_gif(path, fps=fps, scale=scale, led=led and scale >= 2)
+    elif path.suffix.lower() == ".png":
+        panel.save_png(path, scale=scale, led=led and scale >= 2)
+    else:
+        raise ValueError(f"--output must end in .gif or .png, got {path.name}")
+
+
+def _render(args: argparse.Namespace) -> int:
+    """Render one snapshot to a PNG."""
+    snapshot = SCENES[args.scene]() if args.scene else snapshot_from_export(args.export)
+    width, height = args.size
+    panel = MemoryPanel(width, height)
+    panel.show(Renderer().render(snapshot, width, height, 0.0))
+    panel.save_png(args.output, scale=args.scale, led=args.led)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def snapshot_from_export(path: Path) -> BoardSnapshot:
+    """The board an export file describes: its active patterns, and a dot per plugin seen."""
+    data: Any = json.loads(path.read_text(encoding="utf-8"))
+    summary = data.get("summary", data) if isinstance(data, dict) else None
+    if not isinstance(summary, dict):
+        raise ValueError(f"{path} is not an error-status or LEDMatrix error export")
+    alerts = []
+    for raw in (summary.get("active_patterns") or {}).values():
+        try:
+            pattern = ErrorPattern(
+                error_type=str(raw["error_type"]), count=int(raw["count"]),
+                first_seen=datetime.fromisoformat(raw["first_seen"]),
+                last_seen=datetime.fromisoformat(raw["last_seen"]),
+                affected_plugins=list(raw.get("affected_plugins") or []),
+                sample_messages=list(raw.get("sample_messages") or []),
+                severity=str(raw.get("severity", "warning")), key=str(raw.get("key") or raw["error_type"]),
+                plugin_id=raw.get("plugin_id") or next(iter(raw.get("affected_plugins") or []), None))
+            alerts.append(alert_from_pattern(pattern))
+        except (KeyError, TypeError, ValueError):
+            continue
+    alerts.sort(key=lambda a: (-a.severity, -a.last_seen, a.key))
+    failing = {a.plugin_id: HealthState.for_severity(a.severity) for a in reversed(alerts) if a.plugin_id}
+    plugins = set(summary.get("plugin_error_counts") or {}) | set(failing)
+    health = tuple(PluginHealth(pid, failing.get(pid, HealthState.HEALTHY)) for pid in sorted(plugins))
+    return BoardSnapshot(alerts=tuple(alerts), health=health, alerts_version=1)
+
+
+def _pictures(args: argparse.Namespace) -> int:
+    """The README's pictures, regenerated."""
+    directory: Path = args.directory
+    directory.mkdir(parents=True, exist_ok=True)
+    renderer = Renderer()
+    for scene, (width, height), scale in (("mixed", (64, 32), 8), ("mixed", (128, 64), 5),
+                                          ("healthy", (64, 32), 8), ("forty-plugins", (128, 32), 5)):
+        panel = MemoryPanel(width, height)
+        panel.show(renderer.render(SCENES[scene](), width, height, 0.0))
+        path = directory / f"{scene}-{width}x{height}.png"
+        panel.save_png(path, scale=scale, led=True)
+        print(f"wrote {path}")
+    panel = MemoryPanel(64, 32)
+    run(panel, 60.0, 25.0, Style(scroll_speed=25.0), clock=ManualClock())
+    gif = directory / "demo-64x32.gif"
+    panel.save_gif(gif, fps=25.0, scale=5, led=True)
+    print(f"wrote {gif}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
