@@ -59,8 +59,8 @@ def test_snapshot_object_is_kept_until_something_visible_changes() -> None:
 
 def test_health_is_the_worse_of_host_report_and_alerts() -> None:
     board = AlertBoard(clock=ManualClock())
-    board.set_health({"weather": (HealthState.DEGRADED, "recovering"), "stocks": (HealthState.FAILING, "open"),
-                      "clock": (HealthState.HEALTHY, "")})
+    board.set_health({"weather": (HealthState.DEGRADED, "recovering"),
+                      "stocks": (HealthState.FAILING, "open"), "clock": (HealthState.HEALTHY, "")})
     board.apply([event(EventKind.DETECTED, "k", Severity.CRITICAL, "weather"),
                  event(EventKind.DETECTED, "j", Severity.WARNING, "stocks")])
     health = {h.plugin_id: h.state for h in board.snapshot().health}
