@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from collections import OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -97,8 +98,9 @@ class ErrorAggregator:
         self.limits = limits or Limits()
         self.logger = logger
         self._clock = clock
-        self._monotonic = clock.monotonic
-        self._wall = clock.wall
+        # the system clock's methods only wrap these; calling them directly saves a frame per record
+        self._monotonic = time.monotonic if clock is SYSTEM_CLOCK else clock.monotonic
+        self._wall = time.time if clock is SYSTEM_CLOCK else clock.wall
         self._window = window_minutes * 60.0
         self.pattern_window = timedelta(seconds=self._window)
         self._quiet = min(quiet_minutes * 60.0, self._window)
@@ -114,8 +116,7 @@ class ErrorAggregator:
         self._error_counts: defaultdict[str, int] = defaultdict(int)
         self._plugin_error_counts: defaultdict[str, defaultdict[str, int]] = defaultdict(
             lambda: defaultdict(int))
-        self._plugin_windows: dict[str, WindowCounter] = {}
-        self._plugin_last: dict[str, ErrorRecord] = {}
+        self._plugin_recent: dict[str, _PluginRecent] = {}
         self._index: dict[_Key, PatternState] = {}
         self._active: OrderedDict[_Key, PatternState] = OrderedDict()
         self._dormant: OrderedDict[_Key, PatternState] = OrderedDict()
@@ -183,7 +184,8 @@ class ErrorAggregator:
         limits = self.limits
         mono = self._monotonic()
         wall = self._wall()
-        message, normalised = self._cleaner.clean(raw_message)
+        cleaned = self._cleaner.cache.get(raw_message)
+        message, normalised = cleaned if cleaned is not None else self._cleaner.clean(raw_message)
         max_id = limits.max_id_length
         plugin = plugin_id if plugin_id is None or (
             type(plugin_id) is str and 0 < len(plugin_id) <= max_id and plugin_id.isprintable()
@@ -226,25 +228,31 @@ class ErrorAggregator:
 
     def _count(self, error_type: str, plugin: str | None, mono: float, record: ErrorRecord) -> None:
         """Update the cumulative and windowed counts (under the lock)."""
-        limits = self.limits
         counts = self._error_counts
-        if error_type not in counts and len(counts) >= limits.max_error_types:
-            error_type = OTHER
-        counts[error_type] += 1
+        if error_type in counts:
+            counts[error_type] += 1
+        else:
+            counts[error_type if len(counts) < self.limits.max_error_types else OTHER] += 1
         if plugin is None:
             return
-        by_plugin = self._plugin_error_counts
-        if plugin not in by_plugin and len(by_plugin) >= limits.max_plugins:
+        recent = self._plugin_recent.get(plugin) or self._plugin(plugin)
+        types = recent.types
+        if error_type in types:
+            types[error_type] += 1
+        else:
+            types[error_type if len(types) < self.limits.max_error_types else OTHER] += 1
+        recent.window.add(mono)
+        recent.last = record
+
+    def _plugin(self, plugin: str) -> _PluginRecent:
+        """Counters for a plugin seen for the first time (beyond ``max_plugins``: the "(other)" ones)."""
+        if len(self._plugin_recent) >= self.limits.max_plugins:
             plugin = OTHER
-        types = by_plugin[plugin]
-        if error_type not in types and len(types) >= limits.max_error_types:
-            error_type = OTHER
-        types[error_type] += 1
-        window = self._plugin_windows.get(plugin)
-        if window is None:
-            window = self._plugin_windows[plugin] = WindowCounter(self._window)
-        window.add(mono)
-        self._plugin_last[plugin] = record
+        recent = self._plugin_recent.get(plugin)
+        if recent is None:
+            recent = self._plugin_recent[plugin] = _PluginRecent(
+                WindowCounter(self._window), self._plugin_error_counts[plugin])
+        return recent
 
     def _new_pattern(self, key: _Key, plugin: str | None, error_type: str, operation: str | None,
                      fingerprint: str, now: float) -> tuple[PatternState, list[_PendingEvent]]:
@@ -421,9 +429,9 @@ class ErrorAggregator:
             now = self._clock.monotonic()
             plugin = _identifier(plugin_id, self.limits.max_id_length) or ""
             types = dict(self._plugin_error_counts.get(plugin, {}))
-            window = self._plugin_windows.get(plugin)
-            recent = window.count(now) if window is not None else 0
-            last = self._plugin_last.get(plugin) if recent else None
+            stats = self._plugin_recent.get(plugin)
+            recent = stats.window.count(now) if stats is not None else 0
+            last = stats.last if stats is not None and recent else None
             worst = max((p.severity for p in self._active.values()
                          if p.plugin_id == plugin and p.severity is not None), default=None)
         if recent == 0:
@@ -505,6 +513,17 @@ class ErrorAggregator:
         except Exception:
             return ErrorRecord._make("Unknown", "", 0.0, 0.0, None, None, None, None, None)
 
+
+
+class _PluginRecent:
+    """A plugin's counts per type, its occurrences in the window and its last record."""
+
+    __slots__ = ("last", "types", "window")
+
+    def __init__(self, window: WindowCounter, types: defaultdict[str, int]) -> None:
+        self.window = window
+        self.types = types
+        self.last: ErrorRecord | None = None
 
 
 def describe(error: object) -> tuple[str, str, BaseException | None]:

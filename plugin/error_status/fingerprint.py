@@ -43,20 +43,20 @@ class MessageCleaner:
     def __init__(self, max_length: int, max_entries: int = 4096) -> None:
         self._max_length = max_length
         self._max_entries = max_entries
-        self._cache: dict[str, tuple[str, str]] = {}
+        self.cache: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
 
     def clean(self, raw: str) -> tuple[str, str]:
         """``(message, normalised)``: the redacted, bounded message and its normalised form."""
-        hit = self._cache.get(raw)
+        hit = self.cache.get(raw)
         if hit is not None:
             return hit
         result = self._compute(raw)
         if len(raw) <= 4 * self._max_length:
             with self._lock:
-                if len(self._cache) >= self._max_entries:
-                    del self._cache[next(iter(self._cache))]
-                self._cache[raw] = result
+                if len(self.cache) >= self._max_entries:
+                    del self.cache[next(iter(self.cache))]
+                self.cache[raw] = result
         return result
 
     def _compute(self, raw: str) -> tuple[str, str]:

@@ -79,17 +79,25 @@ def capture(error: BaseException | None, max_frames: int, skip_frames: int = 2) 
     if error.__cause__ is not None or (error.__context__ is not None and not error.__suppress_context__):
         frames, omitted = _from_traceback(traceback, max_frames)
         return CapturedStack(frames, omitted, True, _chain(error, max_frames))
+    key = _identity(traceback)
+    shared = _INTERNER.get(key)
+    if shared is not None:
+        return shared
+    frames, omitted = _from_traceback(traceback, max_frames)
+    return _INTERNER.put(key, CapturedStack(frames, omitted, True))
+
+
+def _identity(traceback: TracebackType) -> tuple[int, ...]:
+    """Code-object ids and line numbers of a traceback: equal for equal failure sites."""
+    if traceback.tb_next is None:
+        return (id(traceback.tb_frame.f_code), traceback.tb_lineno)
     key: list[int] = []
     tb: TracebackType | None = traceback
     while tb is not None:
         key.append(id(tb.tb_frame.f_code))
         key.append(tb.tb_lineno)
         tb = tb.tb_next
-    shared = _INTERNER.get(tuple(key))
-    if shared is not None:
-        return shared
-    frames, omitted = _from_traceback(traceback, max_frames)
-    return _INTERNER.put(tuple(key), CapturedStack(frames, omitted, True))
+    return tuple(key)
 
 
 def _from_traceback(tb: TracebackType | None, max_frames: int) -> tuple[Frames, int]:
