@@ -132,13 +132,15 @@ class ErrorStatusService:
 
     # ------------------------------------------------------------------ the feeder
 
-    def cycle(self) -> bool:
+    def cycle(self, wait: float = 0.0) -> bool:
         """One round: host records in, patterns resolved, health read, board refreshed, state saved.
 
         Returns True when the snapshot changed. Never raises: a failure is counted and logged.
-        A cycle already running in another thread makes this one a no-op.
+        A cycle already running in another thread makes this one a no-op, unless ``wait`` seconds
+        are given to wait for it to finish first.
         """
-        if not self._cycle_lock.acquire(blocking=False):
+        acquired = self._cycle_lock.acquire(timeout=wait) if wait > 0 else self._cycle_lock.acquire(False)
+        if not acquired:
             return False
         try:
             self.last_cycle = self.clock.monotonic()
@@ -165,9 +167,13 @@ class ErrorStatusService:
             self._cycle_lock.release()
 
     def refresh_if_stale(self, max_age: float) -> None:
-        """Run a cycle here if the feeder has not run one for ``max_age`` seconds (it may be stuck,
-        or not started yet): what the panel shows never depends on that thread alone."""
-        if self.clock.monotonic() - self.last_cycle >= max_age:
+        """Cycle here, in the caller's thread, when the host has just signalled a new pattern (so
+        the next frame shows it) or when the feeder has not cycled for ``max_age`` seconds (it may
+        be stuck, or not started yet): what the panel shows never depends on that thread alone."""
+        mirror = self._mirror
+        if mirror is not None and mirror.pending:
+            self.cycle(wait=0.05)
+        elif self.clock.monotonic() - self.last_cycle >= max_age:
             self.cycle()
 
     def _run(self) -> None:
