@@ -285,12 +285,30 @@ class HostMirror:
 
     # -------------------------------------------------------------- polling
 
-    def poll(self) -> int:
-        """Feed what the host recorded since the last poll into ours; returns how many. Never raises."""
+    def news(self) -> int:
+        """How many occurrences the host has counted since the last poll, read without its lock.
+
+        A cheap estimate for the render thread (a dict of a few ints): 0 when nothing is new or when
+        it cannot tell (then the regular poll catches up); exact counting happens in ``poll``.
+        """
+        counts = getattr(self.host, "_error_counts", None)
+        if not self._baselined or not isinstance(counts, Mapping):
+            return 0
+        try:
+            total = sum(counts.values())
+        except Exception:  # resized while we read it: the host is recording, let the feeder see
+            return 0
+        return max(0, total - self._total)
+
+    def poll(self, lock_timeout: float | None = None) -> int:
+        """Feed what the host recorded since the last poll into ours; returns how many. Never raises.
+
+        ``lock_timeout`` overrides how long to wait for the host's lock (0: do not wait).
+        """
         if self.host is self.ours or not self._poll_lock.acquire(blocking=False):
             return 0
         try:
-            fed = self._poll()
+            fed = self._poll(self.lock_timeout if lock_timeout is None else lock_timeout)
             self.fed += fed
             return fed
         except Exception:
@@ -299,11 +317,11 @@ class HostMirror:
         finally:
             self._poll_lock.release()
 
-    def _poll(self) -> int:
+    def _poll(self, lock_timeout: float) -> int:
         """One poll: snapshot, diff against the baseline, feed."""
         if self._listener is not None:
             self._listener.pending = False
-        snapshot = self._snapshot(self._total if self._baselined else 0)
+        snapshot = self._snapshot(self._total if self._baselined else 0, lock_timeout)
         if snapshot is None:
             self.skipped += 1
             return 0
@@ -316,7 +334,7 @@ class HostMirror:
         self._backlog.update(+budgets)
         return self._feed_backlog() + self._feed(detailed)
 
-    def _snapshot(self, since: int) -> _Snapshot | None:
+    def _snapshot(self, since: int, lock_timeout: float) -> _Snapshot | None:
         """Counts and the newest ``total - since`` records, under the host's lock (None: busy)."""
         host = self.host
         counts = getattr(host, "_error_counts", None)
@@ -324,7 +342,7 @@ class HostMirror:
         records = getattr(host, "_records", None)
         if not isinstance(counts, Mapping) or not isinstance(by_plugin, Mapping) or records is None:
             return self._summary_snapshot(since)
-        with _held(getattr(host, "_lock", None), self.lock_timeout) as held:
+        with _held(getattr(host, "_lock", None), lock_timeout) as held:
             if not held:
                 return None
             by_type = dict(counts)

@@ -158,7 +158,7 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
     def _display(self, force_clear: bool) -> bool:
         """Render the snapshot and push it to the display manager."""
         if self._service is not None:
-            self._service.refresh_if_stale(STALE_AFTER)
+            self._service.refresh_for_frame(STALE_AFTER)
         snapshot = self._snapshot()
         if snapshot is None or (snapshot.all_clear and not self.settings.show_all_clear):
             return False

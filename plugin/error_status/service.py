@@ -22,6 +22,7 @@ from .sources import ErrorLogHandler, attach_log_handler, detach_log_handler
 logger = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.25
+INLINE_INTAKE = 16  # at most this many new host records are taken in by the render thread itself
 HEALTH_INTERVAL = 1.0
 STATE_KEY = "error-status:state"
 
@@ -132,29 +133,21 @@ class ErrorStatusService:
 
     # ------------------------------------------------------------------ the feeder
 
-    def cycle(self, wait: float = 0.0) -> bool:
+    def cycle(self) -> bool:
         """One round: host records in, patterns resolved, health read, board refreshed, state saved.
 
         Returns True when the snapshot changed. Never raises: a failure is counted and logged.
-        A cycle already running in another thread makes this one a no-op, unless ``wait`` seconds
-        are given to wait for it to finish first.
+        A cycle already running in another thread makes this one a no-op.
         """
-        acquired = self._cycle_lock.acquire(timeout=wait) if wait > 0 else self._cycle_lock.acquire(False)
-        if not acquired:
+        if not self._cycle_lock.acquire(blocking=False):
             return False
         try:
             self.last_cycle = self.clock.monotonic()
-            if self._mirror is not None:
-                self._mirror.poll()
-            self.aggregator.tick()
+            changed = self._intake(None)
             now = self.clock.monotonic()
             if now >= self._next_health:
                 self._next_health = now + HEALTH_INTERVAL
-                self.board.set_health(read_host_health(self._plugin_manager))
-            changed = self.board.refresh()
-            if self._subscription.dropped != self._dropped_seen:
-                self._dropped_seen = self._subscription.dropped
-                changed = self.board.resync(alert_from_pattern(p) for p in self.aggregator.active_patterns())
+                changed = self.board.set_health(read_host_health(self._plugin_manager)) or changed
             if self._persistence is not None:
                 self._persistence.save(self.board.state())
             self.cycles += 1
@@ -166,15 +159,48 @@ class ErrorStatusService:
         finally:
             self._cycle_lock.release()
 
-    def refresh_if_stale(self, max_age: float) -> None:
-        """Cycle here, in the caller's thread, when the host has just signalled a new pattern (so
-        the next frame shows it) or when the feeder has not cycled for ``max_age`` seconds (it may
-        be stuck, or not started yet): what the panel shows never depends on that thread alone."""
+    def refresh_for_frame(self, max_age: float) -> None:
+        """Called by ``display()`` before each frame; never waits for a lock.
+
+        When the host has recorded a few new failures (a lock-free look at its counts) or signalled
+        a new pattern, take them in here, so this very frame shows them; when it recorded many, or
+        its lock is busy, wake the feeder instead. When the feeder has not cycled for ``max_age``
+        seconds (stuck, or not started yet), cycle here: the panel never depends on it alone.
+        """
         mirror = self._mirror
-        if mirror is not None and mirror.pending:
-            self.cycle(wait=0.05)
-        elif self.clock.monotonic() - self.last_cycle >= max_age:
+        if mirror is not None:
+            news = mirror.news()
+            if news or mirror.pending:
+                if news > INLINE_INTAKE or not self._intake_now():
+                    self._wake.set()
+                return
+        if self.clock.monotonic() - self.last_cycle >= max_age:
             self.cycle()
+
+    def _intake_now(self) -> bool:
+        """Take in the host's new records without waiting for any lock; False when it could not."""
+        if not self._cycle_lock.acquire(blocking=False):
+            return False
+        try:
+            self._intake(0.0)
+            return True
+        except Exception:
+            self.failures += 1
+            logger.exception("error-status: intake failed")
+            return False
+        finally:
+            self._cycle_lock.release()
+
+    def _intake(self, lock_timeout: float | None) -> bool:
+        """Mirror the host, let patterns age, refresh the board (called with the cycle lock held)."""
+        if self._mirror is not None:
+            self._mirror.poll(lock_timeout)
+        self.aggregator.tick()
+        changed = self.board.refresh()
+        if self._subscription.dropped != self._dropped_seen:
+            self._dropped_seen = self._subscription.dropped
+            changed = self.board.resync(alert_from_pattern(p) for p in self.aggregator.active_patterns())
+        return changed
 
     def _run(self) -> None:
         """Cycle every poll interval, or at once when woken, until stopped."""
