@@ -700,7 +700,7 @@ def new_service(host: Any, cache: Any) -> Any:
 def poll_costs(records: int, cumulative: int, new: list[Failure], polls: int) -> tuple[float, float]:
     """(HostMirror.poll(), service.cycle()) median µs against a host of this size."""
     from error_status.aggregator import ErrorAggregator
-    from error_status.host import HostMirror
+    from error_status.host_mirror import HostMirror
 
     host = big_host(records, cumulative)
     mirror = HostMirror(host, ErrorAggregator(pattern_threshold=3))

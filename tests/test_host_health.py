@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hostdoubles import FakeDisplayManager, FakeHealthTracker, FakePluginManager, FakeStateManager
 
-from error_status.host import plugin_names, read_host_health
+from error_status.host_health import plugin_names, read_host_health
 from error_status.model import HealthState
 
 H = HealthState

@@ -9,7 +9,8 @@ import pytest
 from hostdoubles import FakeCacheManager, MockLikeCacheManager
 
 from error_status.clock import ManualClock
-from error_status.host import (
+from error_status.model import HealthState, Severity
+from error_status.persistence import (
     MAX_SAVED_PATTERNS,
     MAX_SAVED_PLUGINS,
     InvalidState,
@@ -17,7 +18,6 @@ from error_status.host import (
     normalise_state,
     validate_state,
 )
-from error_status.model import HealthState, Severity
 
 KEY = "error-status:state"
 Cache = FakeCacheManager | MockLikeCacheManager

@@ -15,8 +15,10 @@ from .aggregator import ErrorAggregator
 from .board import AlertBoard, alert_from_pattern
 from .clock import SYSTEM_CLOCK, Clock
 from .config import AggregatorSettings, PluginSettings
-from .host import HostMirror, StatePersistence, install_as_host_aggregator, read_host_health
+from .host_health import read_host_health
+from .host_mirror import HostMirror, install_as_host_aggregator
 from .model import BoardSnapshot, Severity
+from .persistence import StatePersistence
 from .sources import ErrorLogHandler, attach_log_handler, detach_log_handler
 
 logger = logging.getLogger(__name__)

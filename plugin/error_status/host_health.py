@@ -1,0 +1,156 @@
+"""Plugin health as the LEDMatrix host reports it (health tracker, state manager), duck-typed:
+the harness's mocks have neither, and every attribute may be missing or raise."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .model import HealthState
+
+logger = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------- plugin health
+
+
+MAX_HEALTH_PLUGINS = 256
+_MAX_REASON = 80
+_CIRCUIT = {"open": (HealthState.FAILING, "circuit open"), "half_open": (HealthState.DEGRADED, "recovering")}
+_Health = tuple[HealthState, str]
+
+
+def read_host_health(plugin_manager: object) -> dict[str, _Health]:
+    """Health per plugin id from the host's health tracker and state manager; never raises.
+
+    Ids: ``plugin_manifests`` (every discovered plugin) then ``plugins`` (loaded ones). Per id the
+    worse (``HealthState.rank``) of: the tracker's summary (asked for loaded plugins only, so
+    disabled ones are not added to its table; circuit open -> FAILING, half-open -> DEGRADED
+    "recovering", consecutive failures or the degraded flag -> DEGRADED) and the state manager's
+    state (error -> FAILING with its error text, disabled or never loaded -> DISABLED, a
+    recoverable update error -> DEGRADED). With no information: HEALTHY if loaded, else UNKNOWN.
+    """
+    manifests = _ids(_attribute(plugin_manager, "plugin_manifests"))
+    loaded = _ids(_attribute(plugin_manager, "plugins"))
+    ids = list(dict.fromkeys([*(manifests or ()), *(loaded or ())]))[:MAX_HEALTH_PLUGINS]
+    if not ids:
+        return {}
+    tracker = _method(plugin_manager, "health_tracker", "get_health_summary")
+    states = _method(plugin_manager, "state_manager", "get_state_info")
+    loaded_set = set(loaded) if loaded is not None else None
+    result: dict[str, _Health] = {}
+    for pid in ids:
+        is_loaded = None if loaded_set is None else pid in loaded_set
+        found: list[_Health] = []
+        if tracker is not None and is_loaded is not False:
+            found.extend(_from_tracker(_call(tracker, pid)))
+        if states is not None:
+            found.extend(_from_state(_call(states, pid), is_loaded))
+        default = (HealthState.HEALTHY, "") if is_loaded else (HealthState.UNKNOWN, "")
+        result[pid] = max(found, key=lambda health: health[0].rank) if found else default
+    return result
+
+
+def plugin_names(plugin_manager: object) -> dict[str, str]:
+    """Display names from the manifests' ``"name"`` (ids without a usable name are left out)."""
+    manifests = _attribute(plugin_manager, "plugin_manifests")
+    try:
+        items = list(manifests.items()) if isinstance(manifests, Mapping) else []
+    except Exception:
+        return {}
+    names: dict[str, str] = {}
+    for pid, manifest in items[:MAX_HEALTH_PLUGINS]:
+        name = manifest.get("name") if isinstance(manifest, Mapping) else None
+        if _valid_id(pid) and isinstance(name, str) and _clean_reason(name):
+            names[pid] = _clean_reason(name)
+    return names
+
+
+def _from_tracker(summary: object) -> list[_Health]:
+    """What a health-tracker summary says (circuit, consecutive failures, degraded flag)."""
+    if not isinstance(summary, Mapping):
+        return []
+    found = [(HealthState.HEALTHY, "")]
+    circuit = _label(summary.get("circuit_state"))
+    if circuit in _CIRCUIT:
+        found.append(_CIRCUIT[circuit])
+    failures = summary.get("consecutive_failures")
+    if isinstance(failures, int) and not isinstance(failures, bool) and failures > 0:
+        reason = "1 failure" if failures == 1 else f"{failures} failures in a row"
+        found.append((HealthState.DEGRADED, reason))
+    if summary.get("degraded") is True:
+        found.append((HealthState.DEGRADED, _clean_reason(summary.get("degraded_reason")) or "degraded"))
+    return found
+
+
+def _from_state(info: object, is_loaded: bool | None) -> list[_Health]:
+    """What a state-manager record says (error, disabled, recoverable error)."""
+    if not isinstance(info, Mapping):
+        return []
+    state = _label(info.get("state"))
+    error = _error_text(info.get("error_info"))
+    if state == "error":
+        return [(HealthState.FAILING, error or "error")]
+    if state == "disabled" or (state == "unloaded" and is_loaded is False):
+        return [(HealthState.DISABLED, "disabled" if state == "disabled" else "not loaded")]
+    if state in ("loaded", "enabled", "running"):
+        return [(HealthState.DEGRADED, error)] if error else [(HealthState.HEALTHY, "")]
+    return []
+
+
+def _attribute(obj: object, name: str) -> Any:
+    """``getattr(obj, name, None)``, None when the attribute raises too."""
+    try:
+        return getattr(obj, name, None)
+    except Exception:
+        return None
+
+
+def _method(obj: object, holder: str, name: str) -> Callable[[str], Any] | None:
+    """``obj.<holder>.<name>`` if it is callable, else None."""
+    method = _attribute(_attribute(obj, holder), name)
+    return method if callable(method) else None
+
+
+def _call(method: Callable[[str], Any], pid: str) -> Any:
+    """``method(pid)``, None when it raises."""
+    try:
+        return method(pid)
+    except Exception:
+        return None
+
+
+def _ids(container: object) -> list[str] | None:
+    """Valid plugin ids among a container's keys (None when there is no such container)."""
+    if container is None:
+        return None
+    try:
+        return [pid for pid in list(container) if _valid_id(pid)]  # type: ignore[call-overload]
+    except Exception:
+        return None
+
+
+def _valid_id(pid: object) -> bool:
+    """A plausible plugin id: a short printable string."""
+    return isinstance(pid, str) and 0 < len(pid) <= 64 and pid.isprintable()
+
+
+def _label(value: object) -> str:
+    """An enum's value or a string, lower-cased ("" for anything else)."""
+    value = getattr(value, "value", value)
+    return value.lower() if isinstance(value, str) else ""
+
+
+def _error_text(error_info: object) -> str:
+    """The error text of a state manager's ``error_info``."""
+    if not isinstance(error_info, Mapping):
+        return ""
+    return _clean_reason(error_info.get("error")) or _clean_reason(error_info.get("error_type"))
+
+
+def _clean_reason(value: object) -> str:
+    """One printable line of at most ``_MAX_REASON`` characters ("" for non-strings)."""
+    if not isinstance(value, str):
+        return ""
+    text = " ".join(value[: 4 * _MAX_REASON].split())
+    return "".join(ch for ch in text if ch.isprintable())[:_MAX_REASON]

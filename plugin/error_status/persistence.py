@@ -1,0 +1,245 @@
+"""What the board showed, kept across a restart of the display service in the host's cache
+(written only on change and at most every few seconds: the real cache writes to an SD card)."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+import math
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .clock import SYSTEM_CLOCK, Clock
+from .model import HealthState, Severity
+from .stack import safe_str
+
+logger = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------------- persistence across restarts
+
+
+STATE_VERSION = 1
+MAX_SAVED_PATTERNS = 64
+MAX_SAVED_PLUGINS = 128
+_MAX_NUMBER = 2**53
+
+
+class InvalidState(ValueError):
+    """A state that does not match the saved-state schema."""
+
+
+class StatePersistence:
+    """Keeps the plugin's state across a restart of the display service in the host's cache.
+
+    The real ``CacheManager`` writes to disk (an SD card): ``save`` writes only when the state
+    changed and at most every ``min_interval`` seconds; a change held back is written by a later
+    ``save`` or by ``flush``. Works with the real cache and with the harness's mock (only
+    arguments both accept are passed). Schema: see ``validate_state``.
+    """
+
+    def __init__(self, cache_manager: object, key: str = "error-status:state", min_interval: float = 10.0,
+                 clock: Clock = SYSTEM_CLOCK) -> None:
+        self.cache = cache_manager
+        self.key = key
+        self.min_interval = min_interval
+        self.clock = clock
+        self.writes = 0
+        self.failures = 0
+        self._written: str | None = None
+        self._pending: str | None = None
+        self._last_write: float | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def pending(self) -> bool:
+        """True when a change is waiting for the rate limit."""
+        return self._pending is not None
+
+    def save(self, state: Mapping[str, Any]) -> bool:
+        """Stage ``state`` (normalised, bounded); True when it was written now."""
+        try:
+            dump = _dump(normalise_state(state))
+        except (TypeError, ValueError) as error:
+            self.failures += 1
+            logger.warning("error-status: state not saved: %s", error)
+            return False
+        with self._lock:
+            if dump == self._written:
+                self._pending = None
+                return False
+            self._pending = dump
+            now = self.clock.monotonic()
+            if self._last_write is not None and now - self._last_write < self.min_interval:
+                return False
+            return self._write(now)
+
+    def flush(self) -> bool:
+        """Write a held-back change now (at cleanup); True when something was written."""
+        with self._lock:
+            return self._pending is not None and self._write(self.clock.monotonic())
+
+    def load(self) -> dict[str, Any] | None:
+        """The saved state, or None (nothing saved, or unreadable: then a warning is logged)."""
+        try:
+            raw = self.cache.get(self.key, max_age=None)  # type: ignore[attr-defined]
+        except Exception as error:
+            self.failures += 1
+            logger.warning("error-status: cannot read saved state %r: %s", self.key, safe_str(error))
+            return None
+        if raw is None:
+            return None
+        try:
+            state = validate_state(raw)
+        except InvalidState as error:
+            logger.warning("error-status: ignoring saved state %r: %s", self.key, error)
+            return None
+        with self._lock:
+            if self._written is None:
+                self._written = _dump(state)
+        return state
+
+    def _write(self, now: float) -> bool:
+        """Write the pending dump (called with the lock held)."""
+        dump = self._pending
+        assert dump is not None
+        self._last_write = now
+        try:
+            self.cache.set(self.key, json.loads(dump))  # type: ignore[attr-defined]
+        except Exception as error:
+            self.failures += 1
+            logger.warning("error-status: cannot save state %r: %s", self.key, safe_str(error))
+            return False
+        self._written, self._pending = dump, None
+        self.writes += 1
+        return True
+
+
+def validate_state(raw: object) -> dict[str, Any]:
+    """A saved state checked strictly (InvalidState otherwise); returns a clean copy.
+
+    ``{"version": 1, "patterns": [...at most 64], "plugins": {id: {...}, at most 128},
+    "saved_at": number (optional)}``; a pattern needs ``key``, ``severity`` (warning, error,
+    critical) and ``error_type``, and may have ``message``, ``plugin_id``, ``operation``, ``count``,
+    ``total_count``, ``first_seen``, ``last_seen`` (numbers) and ``acknowledged``; a plugin needs
+    ``state`` (a HealthState value) and may have ``reason`` and ``errors``. Unknown keys are dropped.
+    """
+    return _clean_state(raw, strict=True)
+
+
+def normalise_state(state: object) -> dict[str, Any]:
+    """A state made to fit the schema for saving: version stamped, lists and texts truncated,
+    enums turned into their labels, entries that do not fit left out. InvalidState when the
+    state itself is not one (not an object, another version, patterns not a list...)."""
+    return _clean_state(state, strict=False)
+
+
+def _dump(state: Mapping[str, Any]) -> str:
+    """A stable JSON text of ``state`` (for change detection and as the copy that is stored)."""
+    return json.dumps(state, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _clean_state(raw: object, strict: bool) -> dict[str, Any]:
+    """The state checked (strict) or fitted (not strict) to the schema."""
+    if not isinstance(raw, Mapping):
+        raise InvalidState(f"expected an object, got {type(raw).__name__}")
+    version = raw.get("version", None if strict else STATE_VERSION)
+    if type(version) is not int or version != STATE_VERSION:
+        raise InvalidState(f"unsupported version {safe_str(version)[:20]!r}")
+    patterns = raw.get("patterns", None if strict else [])
+    plugins = raw.get("plugins", None if strict else {})
+    if not isinstance(patterns, list | tuple) or not isinstance(plugins, Mapping):
+        raise InvalidState("patterns must be a list and plugins an object")
+    if strict and (len(patterns) > MAX_SAVED_PATTERNS or len(plugins) > MAX_SAVED_PLUGINS):
+        raise InvalidState(f"too many entries ({len(patterns)} patterns, {len(plugins)} plugins)")
+    kept: list[dict[str, Any]] = []
+    for raw_pattern in itertools.islice(patterns, 4 * MAX_SAVED_PATTERNS):
+        with _skip_invalid(strict):
+            if len(kept) < MAX_SAVED_PATTERNS:
+                kept.append(_entry(raw_pattern, _PATTERN_FIELDS, strict))
+    known: dict[str, Any] = {}
+    for pid, raw_plugin in itertools.islice(plugins.items(), 4 * MAX_SAVED_PLUGINS):
+        with _skip_invalid(strict):
+            if len(known) < MAX_SAVED_PLUGINS:
+                known[_checked("id", pid, strict)] = _entry(raw_plugin, _PLUGIN_FIELDS, strict)
+    state: dict[str, Any] = {"version": STATE_VERSION, "patterns": kept, "plugins": known}
+    if raw.get("saved_at") is not None:
+        with _skip_invalid(strict):
+            state["saved_at"] = _checked("time", raw["saved_at"], strict)
+    return state
+
+
+def _skip_invalid(strict: bool) -> contextlib.AbstractContextManager[None]:
+    """Strict: an invalid entry rejects the whole state. Otherwise it is left out."""
+    return contextlib.nullcontext() if strict else contextlib.suppress(InvalidState)
+
+
+def _entry(raw: object, fields: Mapping[str, tuple[str, bool]], strict: bool) -> dict[str, Any]:
+    """One pattern or plugin entry with its known fields checked."""
+    if not isinstance(raw, Mapping):
+        raise InvalidState(f"expected an object entry, got {type(raw).__name__}")
+    entry: dict[str, Any] = {}
+    for name, (kind, required) in fields.items():
+        if name in raw:
+            entry[name] = _checked(kind, raw[name], strict)
+        elif required:
+            raise InvalidState(f"entry without {name!r}")
+    return entry
+
+
+def _checked(kind: str, value: object, strict: bool) -> Any:
+    """``value`` checked against a field kind (truncated when not strict)."""
+    if kind in _TEXT_LIMITS:
+        if kind == "optional_id" and value is None:
+            return None
+        limit = _TEXT_LIMITS[kind]
+        if not isinstance(value, str) or (kind != "text" and not value):
+            raise InvalidState(f"expected text, got {type(value).__name__}")
+        if len(value) > limit and strict:
+            raise InvalidState(f"text longer than {limit}")
+        return str(value[:limit])
+    if kind == "severity":
+        return _enum_label(value, strict, Severity.parse, lambda s: s.label, {s.label for s in Severity})
+    if kind == "health":
+        return _enum_label(value, strict, HealthState, lambda h: h.value, {h.value for h in HealthState})
+    if kind == "flag" and isinstance(value, bool):
+        return value
+    if kind in ("count", "time") and _is_number(value, integral=kind == "count"):
+        return value
+    raise InvalidState(f"bad {kind} value of type {type(value).__name__}")
+
+
+def _is_number(value: object, integral: bool) -> bool:
+    """A finite JSON number of sane size (a non-negative int when ``integral``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if integral:
+        return isinstance(value, int) and 0 <= value < _MAX_NUMBER
+    return math.isfinite(value) and abs(value) < _MAX_NUMBER
+
+
+def _enum_label(value: object, strict: bool, parse: Callable[[Any], Any], label: Callable[[Any], str],
+                labels: set[str]) -> str:
+    """A severity or health label: exactly a known label when strict, parsed from enums otherwise."""
+    if strict:
+        if isinstance(value, str) and value in labels:
+            return value
+        raise InvalidState(f"unknown label {safe_str(value)[:20]!r}")
+    try:
+        return label(parse(value))
+    except (ValueError, TypeError) as error:
+        raise InvalidState(f"unknown label {safe_str(value)[:20]!r}") from error
+
+
+_TEXT_LIMITS = {"id": 64, "optional_id": 64, "key": 200, "type": 100, "text": 500}
+_PATTERN_FIELDS: dict[str, tuple[str, bool]] = {
+    "key": ("key", True), "severity": ("severity", True), "error_type": ("type", True),
+    "message": ("text", False), "plugin_id": ("optional_id", False), "operation": ("optional_id", False),
+    "count": ("count", False), "total_count": ("count", False), "first_seen": ("time", False),
+    "last_seen": ("time", False), "acknowledged": ("flag", False),
+}
+_PLUGIN_FIELDS: dict[str, tuple[str, bool]] = {
+    "state": ("health", True), "reason": ("text", False), "errors": ("count", False),
+}
