@@ -22,6 +22,7 @@ from .style import RGB, Style
 from .text import panel_safe
 
 BLINK_HZ = 1.0
+_MAX_T = 1e12  # seconds; beyond this a float has no whole-pixel resolution left
 MAX_MESSAGE_CHARS = 160
 
 
@@ -48,6 +49,7 @@ class Renderer:
     def render(self, snapshot: BoardSnapshot, width: int, height: int, t: float) -> Image.Image:
         """A new RGB frame of the snapshot at time ``t`` (seconds, any monotonic origin)."""
         scene = self.scene(snapshot, width, height)
+        t = t if math.isfinite(t) and abs(t) < _MAX_T else 0.0  # a clock gone mad must not stop drawing
         frame = scene.backgrounds[int(t * 2 * BLINK_HZ) % 2].copy()
         if scene.strip is not None:
             band = scene.layout.ticker
