@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict, defaultdict, deque
@@ -26,7 +27,7 @@ from .fingerprint import MessageCleaner, fingerprint_digest
 from .lifecycle import PatternState, Thresholds
 from .model import Severity
 from .records import ErrorPattern, ErrorRecord
-from .redact import redact_text
+from .redact import RedactionCache, redact_text, visible_text
 from .sanitize import json_safe_context
 from .settings import Limits, positive_int, positive_number
 from .stack import CapturedStack, capture, safe_str
@@ -107,10 +108,12 @@ class ErrorAggregator:
         self._thresholds = Thresholds(self.pattern_threshold, float(hysteresis))
         self.export_path = Path(export_path) if export_path is not None else None
         self._exporter = AutoExporter(self.export_path, self.export_to_file,
-                                      positive_number("export_min_interval", export_min_interval))
+                                      positive_number("export_min_interval", export_min_interval),
+                                      wall=self._clock.wall)
         self._hub = EventHub(self.limits.max_pending_events,
                              positive_number("delivery_wait", delivery_wait, allow_zero=True))
         self._cleaner = MessageCleaner(self.limits.max_message_length)
+        self._stacks = RedactionCache()
         self._lock = threading.Lock()
         self._records: deque[ErrorRecord] = deque(maxlen=self.max_records)
         self._error_counts: defaultdict[str, int] = defaultdict(int)
@@ -146,15 +149,22 @@ class ErrorAggregator:
             operation: what it was doing ("update", "display", ...)
             fingerprint: groups occurrences under a key of the caller's choosing
         """
+        exception: BaseException | None
+        stack: CapturedStack | None
         try:  # everything foreign (str(), attributes) is touched before the lock
-            exception: BaseException | None
-            if isinstance(error, BaseException):
+            if issubclass(type(error), BaseException):  # (isinstance may ask the object its __class__)
                 name = type(error).__name__
-                error_type = name if type(name) is str and len(name) <= 100 else _type_name(type(error))
-                raw_message, exception = safe_str(error), error
+                error_type = name if type(name) is str and len(name) <= 100 and name.isprintable() \
+                    else _type_name(type(error))
+                raw_message, exception = safe_str(error), error  # type: ignore[assignment]
             else:
                 error_type, raw_message, exception = describe(error)
             stack = capture(exception, self.limits.max_stack_frames, skip_frames=2)
+        except Exception:  # an error whose attributes raise: still counted, by its type and text
+            self._internal_errors += 1
+            error_type, raw_message, _ = describe(error)
+            exception = stack = None
+        try:
             return self._store(error_type, raw_message, exception, context, plugin_id, operation,
                                fingerprint, stack)
         except Exception:
@@ -171,7 +181,8 @@ class ErrorAggregator:
         try:
             name = _identifier(error_type, 100) or "Unknown"
             raw = message if type(message) is str else safe_str(message)
-            stack = redact_text(stack_trace[-_MAX_STACK_TEXT:]) if isinstance(stack_trace, str) else None
+            stack = self._stacks.redact(str.__str__(stack_trace)[-_MAX_STACK_TEXT:]) if issubclass(
+                type(stack_trace), str) else None
             return self._store(name, raw, None, context, plugin_id, operation, fingerprint, stack)
         except Exception:
             self._internal_errors += 1
@@ -193,9 +204,8 @@ class ErrorAggregator:
         op = operation if operation is None or (
             type(operation) is str and 0 < len(operation) <= max_id and operation.isprintable()
         ) else _identifier(operation, max_id)
-        merged = None if context is None and not hasattr(exception, "context") else self._context(
-            context, exception)
-        custom = None if fingerprint is None else _identifier(fingerprint, 200)
+        merged = None if context is None and exception is None else self._context(context, exception)
+        custom = None if fingerprint is None else _fingerprint(fingerprint)
         key = ("fp", custom) if custom is not None else (plugin, error_type, op, normalised)
         with self._lock:
             pattern = self._index.get(key)
@@ -217,12 +227,16 @@ class ErrorAggregator:
 
     def _context(self, context: object, exception: BaseException | None) -> dict[str, Any] | None:
         """The caller's context plus ``error.context`` (LEDMatrixError), as a safe copy."""
-        extra = getattr(exception, "context", None) if exception is not None else None
+        try:
+            extra = getattr(exception, "context", None) if exception is not None else None
+            extra = extra if isinstance(extra, dict) else None
+        except Exception:
+            extra = None
         if context is None and not extra:
             return None
         limits = self.limits
         merged = json_safe_context(context, limits.max_context_items, limits.max_context_text)
-        if isinstance(extra, dict) and extra:
+        if extra:
             merged.update(json_safe_context(extra, limits.max_context_items, limits.max_context_text))
         return merged
 
@@ -370,6 +384,9 @@ class ErrorAggregator:
 
         Returns a handle whose ``close()`` unregisters it (the seed had no way to).
         """
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+
         def deliver(event: PatternEvent) -> None:
             callback(event.pattern)
 
@@ -382,8 +399,9 @@ class ErrorAggregator:
         With a callback, events are delivered in order on the subscription's own thread; without,
         they queue in the returned subscription for ``drain()``. ``close()`` unsubscribes.
         """
-        return self._hub.add(callback, frozenset(kinds) if kinds is not None else None,
-                             name=name or _callback_name(callback))
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+        return self._hub.add(callback, _kinds(kinds), name=_identifier(name, 64) or _callback_name(callback))
 
     # ------------------------------------------------------------------ queries
 
@@ -484,6 +502,10 @@ class ErrorAggregator:
 
     def export_to_file(self, filepath: Path | str) -> None:
         """Export error data to a JSON file, atomically (readable by its owner only)."""
+        if not isinstance(filepath, str | os.PathLike):
+            raise TypeError(f"filepath must be a file path, got {type(filepath).__name__}")
+        if filepath == "":
+            raise ValueError("filepath must not be empty")
         summary = self.get_error_summary()
         with self._lock:
             records = list(self._records)
@@ -527,33 +549,71 @@ class _PluginRecent:
 
 
 def describe(error: object) -> tuple[str, str, BaseException | None]:
-    """``(error_type, message, exception)`` for anything passed as an error."""
-    if isinstance(error, BaseException):
-        return _type_name(type(error)), safe_str(error), error
-    if isinstance(error, type) and issubclass(error, BaseException):
-        return _type_name(error), "", None
-    return _type_name(type(error)), safe_str(error), None
+    """``(error_type, message, exception)`` for anything passed as an error; never raises.
+
+    Types are read with ``type()``: ``isinstance`` may ask a foreign object for its ``__class__``.
+    """
+    cls = type(error)
+    try:
+        if issubclass(cls, BaseException):
+            return _type_name(cls), safe_str(error), error  # type: ignore[return-value]
+        if issubclass(cls, type) and issubclass(error, BaseException):  # type: ignore[arg-type]
+            return _type_name(error), "", None  # type: ignore[arg-type]
+    except Exception:
+        return "Unknown", "", None
+    return _type_name(cls), safe_str(error), None
 
 
 def _type_name(cls: type) -> str:
     """A class's name as a plain string."""
-    name = getattr(cls, "__name__", None)
-    return str.__str__(name)[:100] if isinstance(name, str) else "Unknown"
+    try:
+        name = getattr(cls, "__name__", None)
+    except Exception:  # a metaclass property that raises
+        return "Unknown"
+    return (_identifier(str.__str__(name), 100) if isinstance(name, str) else None) or "Unknown"
 
 
 def _identifier(value: object, max_length: int) -> str | None:
     """A plugin id, operation or fingerprint as a bounded, printable plain string (None stays None)."""
     if value is None:
         return None
-    text = str.__str__(value) if isinstance(value, str) else safe_str(value)
-    if len(text) > max_length or not text.isprintable():
-        text = "".join(ch for ch in text[: 4 * max_length] if ch.isprintable())[:max_length]
+    text = str.__str__(value) if issubclass(type(value), str) else safe_str(value)
+    if len(text) > max_length or not text.isprintable():  # escape sequences go whole, then the rest
+        text = "".join(ch for ch in visible_text(text[: 4 * max_length]) if ch.isprintable())[:max_length]
     return text or None
 
 
 def _callback_name(callback: object) -> str:
     """A readable name for a subscriber's thread."""
-    return getattr(callback, "__qualname__", None) or type(callback).__name__
+    try:
+        name = getattr(callback, "__qualname__", None)
+    except Exception:
+        name = None
+    return (_identifier(name, 64) if isinstance(name, str) else None) or _type_name(type(callback))
+
+
+def _fingerprint(value: object) -> str | None:
+    """A caller's fingerprint as a bounded, printable, redacted string (it is exported and shown)."""
+    if value is None:
+        return None
+    text = str.__str__(value) if issubclass(type(value), str) else safe_str(value)
+    return _identifier(redact_text(text[:800]), 200)
+
+
+def _kinds(kinds: object) -> frozenset[EventKind] | None:
+    """The event kinds a subscriber asked for (None: all); TypeError naming ``kinds`` otherwise."""
+    if kinds is None:
+        return None
+    if isinstance(kinds, EventKind):
+        return frozenset((kinds,))
+    try:
+        chosen: frozenset[object] = frozenset(kinds)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"kinds must be EventKind values, got {type(kinds).__name__}") from None
+    wanted = frozenset(kind for kind in chosen if isinstance(kind, EventKind))
+    if len(wanted) != len(chosen):
+        raise TypeError(f"kinds must be EventKind values, got {sorted(map(safe_str, chosen))[:5]}")
+    return wanted
 
 
 def _by_type(patterns: list[ErrorPattern]) -> dict[str, ErrorPattern]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -11,6 +12,8 @@ from .clock import SYSTEM_CLOCK, Clock
 from .events import EventKind, PatternEvent, Subscription
 from .model import Alert, BoardSnapshot, HealthState, PluginHealth, Severity
 from .records import ErrorPattern
+from .settings import positive_int, positive_number
+from .stack import safe_str
 
 _MAX_EVENTS_PER_REFRESH = 512
 
@@ -37,11 +40,15 @@ class AlertBoard:
     def __init__(self, *, clock: Clock = SYSTEM_CLOCK, min_severity: Severity = Severity.WARNING,
                  alert_ttl: float | None = None, max_alerts: int = 64, max_plugins: int = 256,
                  show_all_clear: bool = True) -> None:
+        if not isinstance(min_severity, Severity):
+            raise TypeError(f"min_severity must be a Severity, got {type(min_severity).__name__}")
+        if not isinstance(show_all_clear, bool):
+            raise TypeError(f"show_all_clear must be true or false, got {type(show_all_clear).__name__}")
         self._clock = clock
         self._min_severity = min_severity
-        self._ttl = alert_ttl
-        self._max_alerts = max_alerts
-        self._max_plugins = max_plugins
+        self._ttl = None if alert_ttl is None else positive_number("alert_ttl", alert_ttl)
+        self._max_alerts = positive_int("max_alerts", max_alerts)
+        self._max_plugins = positive_int("max_plugins", max_plugins)
         self._show_all_clear = show_all_clear
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
@@ -75,6 +82,9 @@ class AlertBoard:
 
     def apply(self, events: Iterable[PatternEvent]) -> bool:
         """Apply events directly (tests, restore); True when the snapshot changed."""
+        events = list(events)
+        if not all(isinstance(event, PatternEvent) for event in events):
+            raise TypeError("events must be PatternEvent objects")
         with self._lock:
             for event in events:
                 self._apply(event)
@@ -82,17 +92,27 @@ class AlertBoard:
 
     def resync(self, active: Iterable[Alert]) -> bool:
         """Replace every alert with ``active`` (after dropped events, or on restore)."""
+        alerts = list(active)[: self._max_alerts]
+        if not all(isinstance(alert, Alert) for alert in alerts):
+            raise TypeError("active must be Alert objects")
         now = self._clock.monotonic()
         with self._lock:
-            self._entries = {a.key: _Entry(a, now, now) for a in list(active)[: self._max_alerts]}
+            self._entries = {a.key: _Entry(a, now, now) for a in alerts}
             for alert in self._entries.values():
                 self._remember(alert.alert.plugin_id)
             return self._rebuild()
 
     def set_health(self, health: Mapping[str, tuple[HealthState, str]]) -> bool:
-        """Health reported by the host per plugin; True when the snapshot changed."""
+        """Health reported by the host per plugin; True when the snapshot changed.
+
+        Entries that are not ``plugin id -> (HealthState, reason)`` are left out: one bad entry must
+        not stop the board from drawing (every later snapshot would fail).
+        """
+        if not isinstance(health, Mapping):
+            raise TypeError(f"health must be a mapping, got {type(health).__name__}")
+        entries = [entry for entry in map(_health_entry, list(health.items())) if entry is not None]
         with self._lock:
-            self._external = dict(list(health.items())[: self._max_plugins])
+            self._external = dict(entries[: self._max_plugins])
             for plugin_id in self._external:
                 self._remember(plugin_id)
             return self._rebuild()
@@ -108,6 +128,7 @@ class AlertBoard:
 
     def snooze(self, key: str, seconds: float) -> bool:
         """Hide an alert for ``seconds``, or until it gets worse."""
+        seconds = positive_number("seconds", seconds, allow_zero=True)
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -145,20 +166,26 @@ class AlertBoard:
     def restore(self, state: Mapping[str, Any], expire_after: float) -> bool:
         """Show what was active before a restart; each restored alert leaves after ``expire_after``
         seconds unless the aggregator reports its pattern again (same key) in the meantime."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"state must be a mapping, got {type(state).__name__}")
+        expire_after = positive_number("expire_after", expire_after, allow_zero=True)
         now = self._clock.monotonic()
+        patterns = state.get("patterns")
+        plugins = state.get("plugins")
         alerts = []
-        for data in list(state.get("patterns", ()))[: self._max_alerts]:
+        for data in list(patterns)[: self._max_alerts] if isinstance(patterns, list | tuple) else ():
             try:
                 alerts.append(alert_from_dict(data))
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError):
                 continue
         with self._lock:
             for alert in alerts:
                 if alert.key not in self._entries:
                     self._entries[alert.key] = _Entry(alert, now, now, expires_at=now + expire_after)
                 self._remember(alert.plugin_id)
-            for plugin_id in list(state.get("plugins", {}))[: self._max_plugins]:
-                self._remember(str(plugin_id))
+            for plugin_id in list(plugins)[: self._max_plugins] if isinstance(plugins, Mapping) else ():
+                if isinstance(plugin_id, str):
+                    self._remember(plugin_id)
             return self._rebuild()
 
     # ------------------------------------------------------------------ internals
@@ -258,4 +285,20 @@ def alert_from_dict(data: Mapping[str, Any]) -> Alert:
                   count=int(data["count"]), first_seen=float(data["first_seen"]),
                   last_seen=float(data["last_seen"]),
                   operation=None if data.get("operation") is None else str(data["operation"]))
+    if not (math.isfinite(alert.first_seen) and math.isfinite(alert.last_seen)):
+        raise ValueError("first_seen and last_seen must be finite")
     return replace(alert, count=max(0, alert.count))
+
+
+def _health_entry(item: tuple[object, object]) -> tuple[str, tuple[HealthState, str]] | None:
+    """One ``plugin id -> (state, reason)`` entry made safe, or None when it cannot be."""
+    plugin_id, value = item
+    if not isinstance(plugin_id, str) or not plugin_id or not isinstance(value, tuple) or len(value) != 2:
+        return None
+    state, reason = value
+    if not isinstance(state, HealthState):
+        try:
+            state = HealthState(state)
+        except (ValueError, TypeError):
+            return None
+    return plugin_id, (state, reason if isinstance(reason, str) else safe_str(reason))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,7 +100,7 @@ def _flag(config: Mapping[str, Any], key: str, default: bool, prefix: str = "") 
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise ConfigError(f"{prefix}{key} must be true or false, got {value!r}")
+        raise ConfigError(f"{prefix}{key} must be true or false, got {reprlib.repr(value)}")
     return value
 
 
@@ -109,12 +110,13 @@ def _number(config: Mapping[str, Any], key: str, default: float, low: float, hig
     value = _present(config, key)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{prefix}{key} must be a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+            isinstance(value, float) and not math.isfinite(value)):  # (math.isfinite fails on huge ints)
+        raise ConfigError(f"{prefix}{key} must be a number, got {reprlib.repr(value)}")
     if integral and value != int(value):
-        raise ConfigError(f"{prefix}{key} must be a whole number, got {value!r}")
+        raise ConfigError(f"{prefix}{key} must be a whole number, got {reprlib.repr(value)}")
     if not low <= value <= high:
-        raise ConfigError(f"{prefix}{key} must be between {low:g} and {high:g}, got {value!r}")
+        raise ConfigError(f"{prefix}{key} must be between {low:g} and {high:g}, got {reprlib.repr(value)}")
     return float(value)
 
 
@@ -124,7 +126,7 @@ def _choice(config: Mapping[str, Any], key: str, default: str, choices: tuple[st
     if value is None:
         return default
     if value not in choices:
-        raise ConfigError(f"{key} must be one of {', '.join(choices)}, got {value!r}")
+        raise ConfigError(f"{key} must be one of {', '.join(choices)}, got {reprlib.repr(value)}")
     return str(value)
 
 
@@ -135,8 +137,9 @@ def _severity(config: Mapping[str, Any], key: str, default: Severity) -> Severit
         return default
     try:
         return Severity.parse(value)
-    except ValueError as error:
-        raise ConfigError(f"{key}: {error}") from None
+    except ValueError:
+        raise ConfigError(f"{key} must be one of warning, error, critical, "
+                          f"got {reprlib.repr(value)}") from None
 
 
 def _colour(colours: Mapping[str, Any], key: str, default: RGB) -> RGB:

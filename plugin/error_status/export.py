@@ -9,6 +9,7 @@ import os
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 EXPORT_KEEP = 10
+STALE_TEMP_SECONDS = 3600.0  # a temporary file this old was left by a writer that died
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -29,7 +31,8 @@ def write_json_atomic(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        # a lone surrogate (from a class name, say) is written as its JSON escape, not refused
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -68,13 +71,18 @@ class AutoExporter:
     """Exports on request, on a background thread, at most once per ``min_interval`` seconds.
 
     Requests made while waiting are folded into one export; old export files beyond
-    ``EXPORT_KEEP`` are removed, so the directory stays bounded.
+    ``EXPORT_KEEP`` are removed, so the directory stays bounded, and so are temporary files left
+    by a writer that was killed. File names carry the wall-clock time (``wall``, UTC seconds); a
+    Pi steps its clock at boot, so the files this exporter wrote last are kept whatever their names.
     """
 
-    def __init__(self, directory: Path | None, export: Callable[[Path], None], min_interval: float) -> None:
+    def __init__(self, directory: Path | None, export: Callable[[Path], None], min_interval: float,
+                 wall: Callable[[], float] = time.time) -> None:
         self._directory = directory
         self._export = export
         self._min_interval = min_interval
+        self._wall = wall
+        self._mine: deque[Path] = deque(maxlen=EXPORT_KEEP)
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -114,19 +122,30 @@ class AutoExporter:
         """Write one export file and prune old ones; failures are counted and logged."""
         assert self._directory is not None
         self._last = time.monotonic()
-        name = f"errors_{datetime.now().strftime('%Y%m%d_%H%M%S')}.json"
+        name = f"errors_{datetime.fromtimestamp(self._wall()).strftime('%Y%m%d_%H%M%S')}.json"
         try:
             self._export(self._directory / name)
             self.written += 1
+            if self._directory / name in self._mine:
+                self._mine.remove(self._directory / name)
+            self._mine.append(self._directory / name)
             self._prune()
         except Exception as error:
             self.failed += 1
             logger.error("Auto-export to %s failed: %s", self._directory, error)
 
     def _prune(self) -> None:
-        """Keep only the newest ``EXPORT_KEEP`` export files."""
+        """Keep ``EXPORT_KEEP`` export files: the ones written last by this exporter, then the newest
+        by name; remove temporary files older than ``STALE_TEMP_SECONDS``."""
         assert self._directory is not None
         files = sorted(self._directory.glob("errors_*.json"))
-        for old in files[:-EXPORT_KEEP]:
+        mine = [path for path in self._mine if path in set(files)]
+        others = [path for path in files if path not in set(mine)]
+        for old in (others + mine)[: max(0, len(files) - EXPORT_KEEP)]:
             with contextlib.suppress(OSError):
                 old.unlink()
+        now = time.time()
+        for temp in self._directory.glob(".errors_*.json.*.tmp"):
+            with contextlib.suppress(OSError):
+                if now - temp.stat().st_mtime > STALE_TEMP_SECONDS:
+                    temp.unlink()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -11,6 +12,7 @@ from .stack import safe_str
 JsonValue = Any
 
 _MAX_DEPTH = 4
+UNREADABLE = "<unreadable>"
 
 
 def json_safe_context(context: object, max_items: int, max_text: int) -> dict[str, JsonValue]:
@@ -21,9 +23,12 @@ def json_safe_context(context: object, max_items: int, max_text: int) -> dict[st
     """
     if context is None:
         return {}
-    if not isinstance(context, dict):
-        return {"context": _value(context, 1, max_items, max_text, set())}
-    return _mapping(context, 0, max_items, max_text, set())
+    try:
+        if isinstance(context, dict):
+            return _mapping(context, 0, max_items, max_text, set())
+    except Exception:
+        return {"context": UNREADABLE}
+    return {"context": _value(context, 1, max_items, max_text, set())}
 
 
 def _mapping(mapping: dict[Any, Any], depth: int, max_items: int, max_text: int,
@@ -32,22 +37,34 @@ def _mapping(mapping: dict[Any, Any], depth: int, max_items: int, max_text: int,
     active.add(id(mapping))
     result: dict[str, JsonValue] = {}
     try:
-        items = list(mapping.items())
+        items = list(itertools.islice(mapping.items(), max_items))
     except Exception:
         items = []
-    for index, (key, value) in enumerate(items):
-        if index >= max_items:
-            result["…"] = f"{len(items) - max_items} more items"
-            break
+    try:
+        size = len(mapping)
+    except Exception:
+        size = len(items)
+    for key, value in items:
         name = _text(key, max_text)
         result[name] = REDACTED if is_secret_name(name) else _value(
             value, depth + 1, max_items, max_text, active)
+    if size > max_items:
+        result["…"] = f"{size - max_items} more items"
     active.discard(id(mapping))
     return result
 
 
 def _value(value: object, depth: int, max_items: int, max_text: int, active: set[int]) -> JsonValue:
-    """A JSON-safe copy of one value."""
+    """A JSON-safe copy of one value; a value that cannot be read (its ``__class__``, ``__iter__``...
+    raise) becomes a placeholder instead of failing the whole record."""
+    try:
+        return _convert(value, depth, max_items, max_text, active)
+    except Exception:
+        return UNREADABLE
+
+
+def _convert(value: object, depth: int, max_items: int, max_text: int, active: set[int]) -> JsonValue:
+    """A JSON-safe copy of one value (may raise for hostile objects)."""
     if value is None or isinstance(value, bool | int):
         return value if not isinstance(value, int) or abs(value) < 2**63 else _text(value, max_text)
     if isinstance(value, float):
@@ -63,7 +80,7 @@ def _value(value: object, depth: int, max_items: int, max_text: int, active: set
     if isinstance(value, list | tuple | set | frozenset):
         active.add(id(value))
         items = [_value(item, depth + 1, max_items, max_text, active)
-                 for item in list(value)[:max_items]]
+                 for item in itertools.islice(value, max_items)]
         active.discard(id(value))
         return items
     return _text(value, max_text)
@@ -71,6 +88,6 @@ def _value(value: object, depth: int, max_items: int, max_text: int, active: set
 
 def _text(value: object, max_text: int) -> str:
     """Bounded, redacted text of any value."""
-    text = str.__str__(value) if isinstance(value, str) else safe_str(value)
+    text = str.__str__(value) if issubclass(type(value), str) else safe_str(value)
     text = redact_text(text[: 4 * max_text])
     return text if len(text) <= max_text else text[: max_text - 1] + "…"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -29,15 +30,15 @@ MIN_LIT_CHANNEL = 64
 def check_colour(name: str, value: object) -> RGB:
     """``value`` as an RGB tuple whose lit channels are bright enough to survive dimming."""
     if not isinstance(value, list | tuple) or len(value) != 3:
-        raise ValueError(f"{name} must be three integers [r, g, b], got {value!r}")
+        raise ValueError(f"{name} must be three integers [r, g, b], got {reprlib.repr(value)}")
     if not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in value):
-        raise ValueError(f"{name} must be three integers 0-255, got {value!r}")
+        raise ValueError(f"{name} must be three integers 0-255, got {reprlib.repr(value)}")
     channels: tuple[int, ...] = tuple(int(c) for c in value)
     if not any(channels):
         raise ValueError(f"{name} must not be black: it would be invisible")
     if any(0 < c < MIN_LIT_CHANNEL for c in channels):
         raise ValueError(f"{name}: every lit channel must be >= {MIN_LIT_CHANNEL} to survive the dimming "
-                         f"schedule (LED panels lose low values), got {value!r}")
+                         f"schedule (LED panels lose low values), got {reprlib.repr(value)}")
     return (channels[0], channels[1], channels[2])
 
 

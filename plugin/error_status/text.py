@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from .fonts import BitmapFont
+from .redact import redact_text, visible_text
 
 PLACEHOLDER = "<unprintable>"
 REPLACEMENT = "?"
@@ -43,7 +44,17 @@ def panel_safe(text: object, font: BitmapFont | None = None, max_chars: int = 20
     line = _clean(raw[:budget] if cut else raw)
     if font is not None:
         line = _fit(line, font)
+    # last, on the text as it will be drawn: cleaning and fitting can join what hid a secret from the
+    # aggregator's redaction ("pass\x00word=...", combining marks, full-width letters)
+    line = _redacted(line)
     return _bound(line, max_chars, cut, _ellipsis(font))
+
+
+def _redacted(line: str) -> str:
+    """``line`` with credentials replaced; unchanged (ligatures and all) when it holds none."""
+    seen = visible_text(line)
+    hidden = redact_text(seen)
+    return line if hidden == seen else hidden
 
 
 def _as_str(text: object) -> str:
