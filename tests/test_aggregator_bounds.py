@@ -21,7 +21,7 @@ def test_patterns_plugins_types_and_samples_are_bounded(make_aggregator: Build) 
         error_class = type(f"E{n % 10}", (Exception,), {})
         aggregator.record_error(error_class(f"message {'x' * n} {n}"),
                                 plugin_id=f"plugin-{n % 50}-" + "y" * 50)
-    assert len(aggregator._index) <= 8
+    assert aggregator.stats()["patterns_tracked"] <= 8
     assert len(aggregator._plugin_error_counts) <= 4 + 1
     assert len(aggregator._error_counts) <= 3 + 1 and OTHER in aggregator._error_counts
     assert sum(aggregator._error_counts.values()) == 200  # overflow is folded, never lost

@@ -117,3 +117,22 @@ def test_delivery_threads_exit_when_closed(make_aggregator: Build) -> None:
     while threading.active_count() > before and time.monotonic() < deadline:
         time.sleep(0.01)
     assert threading.active_count() <= before
+
+
+def test_pattern_log_line_is_written_outside_the_lock(make_aggregator: Build) -> None:
+    import logging
+
+    aggregator = make_aggregator(pattern_threshold=2)
+    held: list[bool] = []
+
+    class Probe(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            held.append(aggregator._lock.locked())
+
+    probe = Probe()
+    aggregator.logger.addHandler(probe)
+    try:
+        burst(aggregator, "a", 2)
+    finally:
+        aggregator.logger.removeHandler(probe)
+    assert held == [False]

@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict, defaultdict, deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,11 +23,12 @@ from typing import Any
 from .clock import SYSTEM_CLOCK, Clock
 from .events import EventHub, EventKind, PatternEvent, Subscription
 from .export import AutoExporter, write_json_atomic
-from .fingerprint import MessageCleaner, fingerprint_digest
-from .lifecycle import PatternState, Thresholds
-from .model import Severity
-from .records import ErrorPattern, ErrorRecord
-from .redact import RedactionCache, redact_text, visible_text
+from .fingerprint import MessageCleaner
+from .inputs import callback_name, describe, event_kinds, fingerprint_text, identifier, type_name
+from .lifecycle import Thresholds
+from .patterns import PatternTable, PendingEvent
+from .records import ErrorPattern, ErrorRecord, merge_by_type
+from .redact import RedactionCache
 from .sanitize import json_safe_context
 from .settings import Limits, positive_int, positive_number
 from .stack import CapturedStack, capture, safe_str
@@ -53,8 +54,6 @@ _MAINTENANCE_INTERVAL = 1.0
 _MAX_STACK_TEXT = 8000
 _NEW_PATTERN_KINDS = frozenset({EventKind.DETECTED, EventKind.RECURRED})
 
-_PendingEvent = tuple[EventKind, ErrorPattern, Severity, "Severity | None", float]
-_Key = tuple[str | None, ...]
 
 
 class ErrorAggregator:
@@ -104,8 +103,6 @@ class ErrorAggregator:
         self._wall = time.time if clock is SYSTEM_CLOCK else clock.wall
         self._window = window_minutes * 60.0
         self.pattern_window = timedelta(seconds=self._window)
-        self._quiet = min(quiet_minutes * 60.0, self._window)
-        self._thresholds = Thresholds(self.pattern_threshold, float(hysteresis))
         self.export_path = Path(export_path) if export_path is not None else None
         self._exporter = AutoExporter(self.export_path, self.export_to_file,
                                       positive_number("export_min_interval", export_min_interval),
@@ -120,9 +117,9 @@ class ErrorAggregator:
         self._plugin_error_counts: defaultdict[str, defaultdict[str, int]] = defaultdict(
             lambda: defaultdict(int))
         self._plugin_recent: dict[str, _PluginRecent] = {}
-        self._index: dict[_Key, PatternState] = {}
-        self._active: OrderedDict[_Key, PatternState] = OrderedDict()
-        self._dormant: OrderedDict[_Key, PatternState] = OrderedDict()
+        thresholds = Thresholds(self.pattern_threshold, float(hysteresis))
+        self._patterns_table = PatternTable(thresholds, self._window, min(quiet_minutes * 60.0, self._window),
+                                            self.limits)
         self._sequence = itertools.count(1)
         self._next_maintenance = 0.0
         self._internal_errors = 0
@@ -155,7 +152,7 @@ class ErrorAggregator:
             if issubclass(type(error), BaseException):  # (isinstance may ask the object its __class__)
                 name = type(error).__name__
                 error_type = name if type(name) is str and len(name) <= 100 and name.isprintable() \
-                    else _type_name(type(error))
+                    else type_name(type(error))
                 raw_message, exception = safe_str(error), error  # type: ignore[assignment]
             else:
                 error_type, raw_message, exception = describe(error)
@@ -179,7 +176,7 @@ class ErrorAggregator:
         Never raises. The stack trace, if any, is kept as text (redacted, bounded).
         """
         try:
-            name = _identifier(error_type, 100) or "Unknown"
+            name = identifier(error_type, 100) or "Unknown"
             raw = message if type(message) is str else safe_str(message)
             stack = self._stacks.redact(str.__str__(stack_trace)[-_MAX_STACK_TEXT:]) if issubclass(
                 type(stack_trace), str) else None
@@ -200,23 +197,24 @@ class ErrorAggregator:
         max_id = limits.max_id_length
         plugin = plugin_id if plugin_id is None or (
             type(plugin_id) is str and 0 < len(plugin_id) <= max_id and plugin_id.isprintable()
-        ) else _identifier(plugin_id, max_id)
+        ) else identifier(plugin_id, max_id)
         op = operation if operation is None or (
             type(operation) is str and 0 < len(operation) <= max_id and operation.isprintable()
-        ) else _identifier(operation, max_id)
+        ) else identifier(operation, max_id)
         merged = None if context is None and exception is None else self._context(context, exception)
-        custom = None if fingerprint is None else _fingerprint(fingerprint)
+        custom = None if fingerprint is None else fingerprint_text(fingerprint)
         key = ("fp", custom) if custom is not None else (plugin, error_type, op, normalised)
         with self._lock:
-            pattern = self._index.get(key)
+            table = self._patterns_table
+            pattern = table.get(key)
             events = None
             if pattern is None:
-                pattern, events = self._new_pattern(key, plugin, error_type, op, custom or normalised, mono)
+                pattern, events = table.new_pattern(key, plugin, error_type, op, custom or normalised, mono)
             record = ErrorRecord._make(error_type, message, wall, mono, merged, plugin, op, stack,
                                        pattern.key)
             self._records.append(record)
             self._count(error_type, plugin, mono, record)
-            observed = self._observe(key, pattern, mono, wall, message, plugin)
+            observed = table.observe(key, pattern, mono, wall, message, plugin)
             if observed:
                 events = observed if events is None else events + observed
             if mono >= self._next_maintenance:
@@ -268,74 +266,6 @@ class ErrorAggregator:
                 WindowCounter(self._window), self._plugin_error_counts[plugin])
         return recent
 
-    def _new_pattern(self, key: _Key, plugin: str | None, error_type: str, operation: str | None,
-                     fingerprint: str, now: float) -> tuple[PatternState, list[_PendingEvent]]:
-        """A new pattern for ``key`` (evicting the least recently seen dormant one when full)."""
-        events = self._evict(now) if len(self._index) >= self.limits.max_patterns else []
-        digest = fingerprint_digest(*(part or "" for part in key))
-        label = f"{plugin or '*'}/{error_type}/{operation or '*'}/{digest}"
-        pattern = PatternState(label, plugin, error_type, operation, fingerprint, self._window)
-        self._index[key] = pattern
-        self._dormant[key] = pattern
-        return pattern, events
-
-    def _evict(self, now: float) -> list[_PendingEvent]:
-        """Forget the least recently seen dormant pattern; if all are active, resolve the oldest."""
-        if self._dormant:
-            key, _ = self._dormant.popitem(last=False)
-            del self._index[key]
-            return []
-        key, pattern = self._active.popitem(last=False)
-        del self._index[key]
-        event = self._event(EventKind.RESOLVED, pattern, pattern.window.count(now), pattern.severity, now)
-        return [event]
-
-    def _observe(self, key: _Key, pattern: PatternState, mono: float, wall: float, message: str,
-                 plugin: str | None) -> list[_PendingEvent] | None:
-        """Count an occurrence and move the pattern through its lifecycle."""
-        limits = self.limits
-        count = pattern.observe(mono, wall, message, plugin, limits.max_samples,
-                                limits.max_plugins_per_pattern)
-        if pattern.severity is None:
-            self._dormant.move_to_end(key)
-            if count < self.pattern_threshold:
-                return None
-            del self._dormant[key]
-            self._active[key] = pattern
-            kind = EventKind.RECURRED if pattern.resolutions else EventKind.DETECTED
-            pattern.set_severity(self._thresholds.severity(count, None), self._thresholds)
-            pattern.last_update = mono
-            self._log_new(pattern, count)
-            return [self._event(kind, pattern, count, None, mono)]
-        self._active.move_to_end(key)
-        if pattern.low <= count < pattern.high:  # severity cannot change: only a throttled update
-            if mono - pattern.last_update < _UPDATE_EVENT_INTERVAL:
-                return None
-            pattern.last_update = mono
-            return [self._event(EventKind.UPDATED, pattern, count, pattern.severity, mono)]
-        return self._reassess(pattern, count, mono, occurred=True)
-
-    def _reassess(self, pattern: PatternState, count: int, mono: float,
-                  occurred: bool) -> list[_PendingEvent]:
-        """Escalate, de-escalate or (at most once a second) report a changed count."""
-        previous = pattern.severity
-        severity = self._thresholds.severity(count, previous)
-        if severity != previous:
-            pattern.set_severity(severity, self._thresholds)
-            pattern.last_update = mono
-            kind = EventKind.ESCALATED if previous is None or severity > previous else EventKind.DEESCALATED
-            return [self._event(kind, pattern, count, previous, mono)]
-        if occurred and mono - pattern.last_update >= _UPDATE_EVENT_INTERVAL:
-            pattern.last_update = mono
-            return [self._event(EventKind.UPDATED, pattern, count, previous, mono)]
-        return []
-
-    def _event(self, kind: EventKind, pattern: PatternState, count: int,
-               previous: Severity | None, mono: float) -> _PendingEvent:
-        """A pending event with a copy of the pattern as it is now."""
-        return (kind, pattern.snapshot(count), pattern.severity or previous or Severity.WARNING,
-                previous, mono)
-
     # ------------------------------------------------------------------ time passing
 
     def tick(self) -> None:
@@ -348,34 +278,27 @@ class ErrorAggregator:
         except Exception:
             self._internal_errors += 1
 
-    def _maintain(self, now: float) -> list[_PendingEvent]:
-        """De-escalate decayed patterns and resolve quiet ones (under the lock, at most once a second)."""
+    def _maintain(self, now: float) -> list[PendingEvent]:
+        """Let the table age its patterns (under the lock, at most once a second)."""
         self._next_maintenance = now + _MAINTENANCE_INTERVAL
-        events: list[_PendingEvent] = []
-        for key, pattern in list(self._active.items()):
-            quiet = pattern.quiet_period(self._quiet, self._window)
-            if now - pattern.last_mono >= quiet:
-                events.append(self._event(EventKind.RESOLVED, pattern, pattern.window.count(now),
-                                          pattern.severity, now))
-                pattern.resolve()
-                del self._active[key]
-                self._dormant[key] = pattern
-                continue
-            events.extend(self._reassess(pattern, pattern.window.count(now), now, occurred=False))
-        return events
+        return self._patterns_table.maintain(now)
 
-    def _publish(self, pending: list[_PendingEvent]) -> None:
+    def _publish(self, pending: list[PendingEvent]) -> None:
         """Number the events, hand them to subscribers and trigger the automatic export."""
         events = [PatternEvent(kind, pattern, severity, previous, next(self._sequence), mono)
                   for kind, pattern, severity, previous, mono in pending]
+        for event in events:
+            if event.kind in _NEW_PATTERN_KINDS:
+                self._log_new(event.pattern)
         self._hub.publish(events)
         if any(event.kind in _NEW_PATTERN_KINDS for event in events):
             self._exporter.request()
 
-    def _log_new(self, pattern: PatternState, count: int) -> None:
-        """Log a newly active pattern (the seed's warning); logging must not fail the caller."""
+    def _log_new(self, pattern: ErrorPattern) -> None:
+        """Log a newly active pattern, as the seed did (outside the lock: handlers are foreign code)."""
         self.logger.warning("Error pattern detected: %s occurred %d times in last %s. Affected plugins: %s",
-                            pattern.key, count, self.pattern_window, pattern.plugins or "unknown")
+                            pattern.key, pattern.count, self.pattern_window,
+                            pattern.affected_plugins or "unknown")
 
     # ------------------------------------------------------------------ subscribers
 
@@ -390,7 +313,7 @@ class ErrorAggregator:
         def deliver(event: PatternEvent) -> None:
             callback(event.pattern)
 
-        return self._hub.add(deliver, _NEW_PATTERN_KINDS, name=_callback_name(callback))
+        return self._hub.add(deliver, _NEW_PATTERN_KINDS, name=callback_name(callback))
 
     def subscribe(self, callback: Callable[[PatternEvent], object] | None = None, *,
                   kinds: Iterable[EventKind] | None = None, name: str | None = None) -> Subscription:
@@ -401,7 +324,8 @@ class ErrorAggregator:
         """
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
-        return self._hub.add(callback, _kinds(kinds), name=_identifier(name, 64) or _callback_name(callback))
+        return self._hub.add(callback, event_kinds(kinds),
+                             name=identifier(name, 64) or callback_name(callback))
 
     # ------------------------------------------------------------------ queries
 
@@ -409,7 +333,7 @@ class ErrorAggregator:
         """Copies of the active patterns, most recently seen last."""
         with self._lock:
             now = self._clock.monotonic()
-            return [p.snapshot(p.window.count(now)) for p in self._active.values()]
+            return self._patterns_table.active_patterns(now)
 
     def get_error_summary(self) -> dict[str, Any]:
         """Summary of all errors for reporting (the seed's keys, then ours)."""
@@ -419,7 +343,7 @@ class ErrorAggregator:
             total = len(self._records)
             counts = dict(self._error_counts)
             by_plugin = {k: dict(v) for k, v in self._plugin_error_counts.items()}
-            patterns = [p.snapshot(p.window.count(now)) for p in self._active.values()]
+            patterns = self._patterns_table.active_patterns(now)
             recent = list(itertools.islice(reversed(self._records), 20))
             hours = (now - self._session_mono) / 3600.0
         recent.reverse()
@@ -431,26 +355,26 @@ class ErrorAggregator:
             "plugin_error_counts": by_plugin,
             "active_patterns": {p.key: p.to_dict() for p in patterns},
             "recent_errors": [r.to_dict() for r in recent],
-            "patterns_by_type": {k: v.to_dict() for k, v in _by_type(patterns).items()},
+            "patterns_by_type": {k: v.to_dict() for k, v in merge_by_type(patterns).items()},
             "stats": self.stats(),
         }
 
     @property
     def _patterns(self) -> dict[str, ErrorPattern]:
         """The seed's per-type view of the active patterns (one merged pattern per error type)."""
-        return _by_type(self.active_patterns())
+        return merge_by_type(self.active_patterns())
 
     def get_plugin_health(self, plugin_id: str) -> dict[str, Any]:
         """Health of one plugin: the seed's keys, with "recent" meaning within the pattern window."""
         self.tick()
         with self._lock:
             now = self._clock.monotonic()
-            plugin = _identifier(plugin_id, self.limits.max_id_length) or ""
+            plugin = identifier(plugin_id, self.limits.max_id_length) or ""
             types = dict(self._plugin_error_counts.get(plugin, {}))
             stats = self._plugin_recent.get(plugin)
             recent = stats.window.count(now) if stats is not None else 0
             last = stats.last if stats is not None and recent else None
-            worst = max((p.severity for p in self._active.values()
+            worst = max((p.severity for p in self._patterns_table.active.values()
                          if p.plugin_id == plugin and p.severity is not None), default=None)
         if recent == 0:
             status = "healthy"
@@ -472,8 +396,8 @@ class ErrorAggregator:
         """Counters about the aggregator itself: nothing is lost without being counted here."""
         return {
             "records_kept": len(self._records),
-            "patterns_tracked": len(self._index),
-            "patterns_active": len(self._active),
+            "patterns_tracked": len(self._patterns_table.index),
+            "patterns_active": len(self._patterns_table.active),
             "subscribers": len(self._hub.subscriptions),
             "events_dropped": self._hub.dropped,
             "subscriber_failures": sum(s.failures for s in self._hub.subscriptions),
@@ -492,10 +416,7 @@ class ErrorAggregator:
             kept = [r for r in self._records if r.monotonic > cutoff]
             cleared = len(self._records) - len(kept)
             self._records = deque(kept, maxlen=self.max_records)
-            for key, pattern in list(self._dormant.items()):
-                if pattern.last_mono <= cutoff:
-                    del self._dormant[key]
-                    del self._index[key]
+            self._patterns_table.forget_dormant(cutoff)
         if cleared:
             self.logger.info("Cleared %d old error records", cleared)
         return cleared
@@ -531,7 +452,7 @@ class ErrorAggregator:
             error_type, message, _ = describe(error)
             return ErrorRecord._make(error_type, message[:200], self._clock.wall(),
                                      self._clock.monotonic(), None,
-                                     _identifier(plugin_id, 64), _identifier(operation, 64), None, None)
+                                     identifier(plugin_id, 64), identifier(operation, 64), None, None)
         except Exception:
             return ErrorRecord._make("Unknown", "", 0.0, 0.0, None, None, None, None, None)
 
@@ -546,96 +467,6 @@ class _PluginRecent:
         self.window = window
         self.types = types
         self.last: ErrorRecord | None = None
-
-
-def describe(error: object) -> tuple[str, str, BaseException | None]:
-    """``(error_type, message, exception)`` for anything passed as an error; never raises.
-
-    Types are read with ``type()``: ``isinstance`` may ask a foreign object for its ``__class__``.
-    """
-    cls = type(error)
-    try:
-        if issubclass(cls, BaseException):
-            return _type_name(cls), safe_str(error), error  # type: ignore[return-value]
-        if issubclass(cls, type) and issubclass(error, BaseException):  # type: ignore[arg-type]
-            return _type_name(error), "", None  # type: ignore[arg-type]
-    except Exception:
-        return "Unknown", "", None
-    return _type_name(cls), safe_str(error), None
-
-
-def _type_name(cls: type) -> str:
-    """A class's name as a plain string."""
-    try:
-        name = getattr(cls, "__name__", None)
-    except Exception:  # a metaclass property that raises
-        return "Unknown"
-    return (_identifier(str.__str__(name), 100) if isinstance(name, str) else None) or "Unknown"
-
-
-def _identifier(value: object, max_length: int) -> str | None:
-    """A plugin id, operation or fingerprint as a bounded, printable plain string (None stays None)."""
-    if value is None:
-        return None
-    text = str.__str__(value) if issubclass(type(value), str) else safe_str(value)
-    if len(text) > max_length or not text.isprintable():  # escape sequences go whole, then the rest
-        text = "".join(ch for ch in visible_text(text[: 4 * max_length]) if ch.isprintable())[:max_length]
-    return text or None
-
-
-def _callback_name(callback: object) -> str:
-    """A readable name for a subscriber's thread."""
-    try:
-        name = getattr(callback, "__qualname__", None)
-    except Exception:
-        name = None
-    return (_identifier(name, 64) if isinstance(name, str) else None) or _type_name(type(callback))
-
-
-def _fingerprint(value: object) -> str | None:
-    """A caller's fingerprint as a bounded, printable, redacted string (it is exported and shown)."""
-    if value is None:
-        return None
-    text = str.__str__(value) if issubclass(type(value), str) else safe_str(value)
-    return _identifier(redact_text(text[:800]), 200)
-
-
-def _kinds(kinds: object) -> frozenset[EventKind] | None:
-    """The event kinds a subscriber asked for (None: all); TypeError naming ``kinds`` otherwise."""
-    if kinds is None:
-        return None
-    if isinstance(kinds, EventKind):
-        return frozenset((kinds,))
-    try:
-        chosen: frozenset[object] = frozenset(kinds)  # type: ignore[call-overload]
-    except TypeError:
-        raise TypeError(f"kinds must be EventKind values, got {type(kinds).__name__}") from None
-    wanted = frozenset(kind for kind in chosen if isinstance(kind, EventKind))
-    if len(wanted) != len(chosen):
-        raise TypeError(f"kinds must be EventKind values, got {sorted(map(safe_str, chosen))[:5]}")
-    return wanted
-
-
-def _by_type(patterns: list[ErrorPattern]) -> dict[str, ErrorPattern]:
-    """Merge patterns per error type: the seed's one-pattern-per-type view."""
-    merged: dict[str, ErrorPattern] = {}
-    for p in patterns:
-        m = merged.get(p.error_type)
-        if m is None:
-            merged[p.error_type] = ErrorPattern(
-                p.error_type, p.count, p.first_seen, p.last_seen, list(p.affected_plugins),
-                list(p.sample_messages), p.severity, key=p.error_type, state="active",
-                total_count=p.total_count)
-            continue
-        m.count += p.count
-        m.total_count += p.total_count
-        m.first_seen = min(m.first_seen, p.first_seen)
-        m.last_seen = max(m.last_seen, p.last_seen)
-        m.affected_plugins.extend(x for x in p.affected_plugins if x not in m.affected_plugins)
-        m.sample_messages.extend(x for x in p.sample_messages if x not in m.sample_messages)
-        if Severity.parse(p.severity) > Severity.parse(m.severity):
-            m.severity = p.severity
-    return merged
 
 
 # ---------------------------------------------------------------------- process-wide instance

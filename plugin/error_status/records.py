@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .model import Severity
 from .stack import CapturedStack
 
 
@@ -152,3 +153,25 @@ class ErrorPattern:
             "state": self.state,
             "total_count": self.total_count,
         }
+
+
+def merge_by_type(patterns: list[ErrorPattern]) -> dict[str, ErrorPattern]:
+    """Merge patterns per error type: the seed's one-pattern-per-type view."""
+    merged: dict[str, ErrorPattern] = {}
+    for p in patterns:
+        m = merged.get(p.error_type)
+        if m is None:
+            merged[p.error_type] = ErrorPattern(
+                p.error_type, p.count, p.first_seen, p.last_seen, list(p.affected_plugins),
+                list(p.sample_messages), p.severity, key=p.error_type, state="active",
+                total_count=p.total_count)
+            continue
+        m.count += p.count
+        m.total_count += p.total_count
+        m.first_seen = min(m.first_seen, p.first_seen)
+        m.last_seen = max(m.last_seen, p.last_seen)
+        m.affected_plugins.extend(x for x in p.affected_plugins if x not in m.affected_plugins)
+        m.sample_messages.extend(x for x in p.sample_messages if x not in m.sample_messages)
+        if Severity.parse(p.severity) > Severity.parse(m.severity):
+            m.severity = p.severity
+    return merged

@@ -1,0 +1,130 @@
+"""The table of fingerprinted patterns and their lifecycle: detection, escalation and
+de-escalation with hysteresis, resolution after a quiet period, recurrence, eviction when full.
+Guarded by the aggregator's lock; it returns events and never calls foreign code."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from .events import EventKind
+from .fingerprint import fingerprint_digest
+from .lifecycle import PatternState, Thresholds
+from .model import Severity
+from .records import ErrorPattern
+from .settings import Limits
+
+UPDATE_EVENT_INTERVAL = 1.0  # seconds between two "updated" events of one pattern
+
+PendingEvent = tuple[EventKind, ErrorPattern, Severity, "Severity | None", float]
+Key = tuple[str | None, ...]
+
+
+class PatternTable:
+    """Every pattern the aggregator tracks: active ones (most recently seen last) and dormant ones
+    (below the threshold, or resolved) kept for recurrence, at most ``limits.max_patterns``."""
+
+    def __init__(self, thresholds: Thresholds, window: float, quiet: float, limits: Limits) -> None:
+        self.thresholds = thresholds
+        self.window = window
+        self.quiet = quiet
+        self.limits = limits
+        self.index: dict[Key, PatternState] = {}
+        self.active: OrderedDict[Key, PatternState] = OrderedDict()
+        self.dormant: OrderedDict[Key, PatternState] = OrderedDict()
+
+    def get(self, key: Key) -> PatternState | None:
+        """The pattern for ``key``, if tracked."""
+        return self.index.get(key)
+
+    def active_patterns(self, now: float) -> list[ErrorPattern]:
+        """Copies of the active patterns, most recently seen last."""
+        return [p.snapshot(p.window.count(now)) for p in self.active.values()]
+
+    def forget_dormant(self, cutoff: float) -> None:
+        """Drop dormant patterns last seen before ``cutoff``."""
+        for key, pattern in list(self.dormant.items()):
+            if pattern.last_mono <= cutoff:
+                del self.dormant[key]
+                del self.index[key]
+
+    def new_pattern(self, key: Key, plugin: str | None, error_type: str, operation: str | None,
+                     fingerprint: str, now: float) -> tuple[PatternState, list[PendingEvent]]:
+        """A new pattern for ``key`` (evicting the least recently seen dormant one when full)."""
+        events = self._evict(now) if len(self.index) >= self.limits.max_patterns else []
+        digest = fingerprint_digest(*(part or "" for part in key))
+        label = f"{plugin or '*'}/{error_type}/{operation or '*'}/{digest}"
+        pattern = PatternState(label, plugin, error_type, operation, fingerprint, self.window)
+        self.index[key] = pattern
+        self.dormant[key] = pattern
+        return pattern, events
+
+    def _evict(self, now: float) -> list[PendingEvent]:
+        """Forget the least recently seen dormant pattern; if all are active, resolve the oldest."""
+        if self.dormant:
+            key, _ = self.dormant.popitem(last=False)
+            del self.index[key]
+            return []
+        key, pattern = self.active.popitem(last=False)
+        del self.index[key]
+        event = self._event(EventKind.RESOLVED, pattern, pattern.window.count(now), pattern.severity, now)
+        return [event]
+
+    def observe(self, key: Key, pattern: PatternState, mono: float, wall: float, message: str,
+                 plugin: str | None) -> list[PendingEvent] | None:
+        """Count an occurrence and move the pattern through its lifecycle."""
+        limits = self.limits
+        count = pattern.observe(mono, wall, message, plugin, limits.max_samples,
+                                limits.max_plugins_per_pattern)
+        if pattern.severity is None:
+            self.dormant.move_to_end(key)
+            if count < self.thresholds.threshold:
+                return None
+            del self.dormant[key]
+            self.active[key] = pattern
+            kind = EventKind.RECURRED if pattern.resolutions else EventKind.DETECTED
+            pattern.set_severity(self.thresholds.severity(count, None), self.thresholds)
+            pattern.last_update = mono
+            return [self._event(kind, pattern, count, None, mono)]
+        self.active.move_to_end(key)
+        if pattern.low <= count < pattern.high:  # severity cannot change: only a throttled update
+            if mono - pattern.last_update < UPDATE_EVENT_INTERVAL:
+                return None
+            pattern.last_update = mono
+            return [self._event(EventKind.UPDATED, pattern, count, pattern.severity, mono)]
+        return self._reassess(pattern, count, mono, occurred=True)
+
+    def _reassess(self, pattern: PatternState, count: int, mono: float,
+                  occurred: bool) -> list[PendingEvent]:
+        """Escalate, de-escalate or (at most once a second) report a changed count."""
+        previous = pattern.severity
+        severity = self.thresholds.severity(count, previous)
+        if severity != previous:
+            pattern.set_severity(severity, self.thresholds)
+            pattern.last_update = mono
+            kind = EventKind.ESCALATED if previous is None or severity > previous else EventKind.DEESCALATED
+            return [self._event(kind, pattern, count, previous, mono)]
+        if occurred and mono - pattern.last_update >= UPDATE_EVENT_INTERVAL:
+            pattern.last_update = mono
+            return [self._event(EventKind.UPDATED, pattern, count, previous, mono)]
+        return []
+
+    def _event(self, kind: EventKind, pattern: PatternState, count: int,
+               previous: Severity | None, mono: float) -> PendingEvent:
+        """A pending event with a copy of the pattern as it is now."""
+        return (kind, pattern.snapshot(count), pattern.severity or previous or Severity.WARNING,
+                previous, mono)
+
+    def maintain(self, now: float) -> list[PendingEvent]:
+        """De-escalate decayed patterns and resolve quiet ones."""
+        events: list[PendingEvent] = []
+        for key, pattern in list(self.active.items()):
+            quiet = pattern.quiet_period(self.quiet, self.window)
+            if now - pattern.last_mono >= quiet:
+                events.append(self._event(EventKind.RESOLVED, pattern, pattern.window.count(now),
+                                          pattern.severity, now))
+                pattern.resolve()
+                del self.active[key]
+                self.dormant[key] = pattern
+                continue
+            events.extend(self._reassess(pattern, pattern.window.count(now), now, occurred=False))
+        return events
