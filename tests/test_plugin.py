@@ -215,3 +215,21 @@ def test_display_never_raises(host: Host, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(plugin._renderer, "render", broken)
     assert plugin.display(force_clear=True) is False
     assert plugin.display_failures == 1
+
+
+def test_replace_mode_shows_a_new_pattern_on_the_next_frame(clock: ManualClock) -> None:
+    made = Host(clock)
+    module = types.SimpleNamespace(_error_aggregator=made.aggregator, _aggregator_lock=threading.Lock())
+    module.get_error_aggregator = lambda: module._error_aggregator
+    made.module = module  # type: ignore[assignment]
+    plugin = made.plugin({"host_aggregator": "replace", "pattern_threshold": 2})
+    try:
+        assert module.get_error_aggregator() is plugin._service.aggregator  # type: ignore[union-attr]
+        plugin.display(force_clear=True)
+        for _ in range(2):
+            module.get_error_aggregator().record_error(TimeoutError("slow"), plugin_id="weather")
+        plugin.display()  # no time has passed: only the pending events can have brought it
+        assert AMBER in colours(made.display.pushed[-1], header_box(64, 32))
+    finally:
+        plugin.cleanup()
+    assert module.get_error_aggregator() is made.aggregator

@@ -166,8 +166,10 @@ class ErrorStatusService:
 
         When the host has recorded a few new failures (a lock-free look at its counts) or signalled
         a new pattern, take them in here, so this very frame shows them; when it recorded many, or
-        its lock is busy, wake the feeder instead. When the feeder has not cycled for ``max_age``
-        seconds (stuck, or not started yet), cycle here: the panel never depends on it alone.
+        its lock is busy, wake the feeder instead. Events of our own aggregator (ERROR logs, or all
+        failures when it replaced the host's) reach the board here too. When the feeder has not
+        cycled for ``max_age`` seconds (stuck, or not started yet), cycle here: the panel never
+        depends on it alone.
         """
         mirror = self._mirror
         if mirror is not None:
@@ -178,6 +180,8 @@ class ErrorStatusService:
                 return
         if self.clock.monotonic() - self.last_cycle >= max_age:
             self.cycle()
+        elif self._subscription.pending:  # recorded straight into ours (logs, "replace" mode)
+            self.board.refresh()
 
     def _intake_now(self) -> bool:
         """Take in the host's new records without waiting for any lock; False when it could not."""
