@@ -141,25 +141,7 @@ class ErrorStatusService:
         Returns True when the snapshot changed. Never raises: a failure is counted and logged.
         A cycle already running in another thread makes this one a no-op.
         """
-        if not self._cycle_lock.acquire(blocking=False):
-            return False
-        try:
-            self.last_cycle = self.clock.monotonic()
-            changed = self._intake(None)
-            now = self.clock.monotonic()
-            if now >= self._next_health:
-                self._next_health = now + HEALTH_INTERVAL
-                changed = self.board.set_health(read_host_health(self._plugin_manager)) or changed
-            if self._persistence is not None:
-                self._persistence.save(self.board.state())
-            self.cycles += 1
-            return changed
-        except Exception:
-            self.failures += 1
-            logger.exception("error-status: feeder cycle failed")
-            return False
-        finally:
-            self._cycle_lock.release()
+        return bool(self._exclusively(self._cycle, "feeder cycle"))
 
     def refresh_for_frame(self, max_age: float) -> None:
         """Called by ``display()`` before each frame; never waits for a lock.
@@ -185,17 +167,33 @@ class ErrorStatusService:
 
     def _intake_now(self) -> bool:
         """Take in the host's new records without waiting for any lock; False when it could not."""
+        return self._exclusively(lambda: self._intake(0.0), "intake") is not None
+
+    def _exclusively(self, work: Callable[[], bool], what: str) -> bool | None:
+        """``work()`` under the cycle lock if it is free; None when busy or failed (counted, logged)."""
         if not self._cycle_lock.acquire(blocking=False):
-            return False
+            return None
         try:
-            self._intake(0.0)
-            return True
+            return work()
         except Exception:
             self.failures += 1
-            logger.exception("error-status: intake failed")
-            return False
+            logger.exception("error-status: %s failed", what)
+            return None
         finally:
             self._cycle_lock.release()
+
+    def _cycle(self) -> bool:
+        """The work of ``cycle`` (called with the cycle lock held)."""
+        self.last_cycle = self.clock.monotonic()
+        changed = self._intake(None)
+        now = self.clock.monotonic()
+        if now >= self._next_health:
+            self._next_health = now + HEALTH_INTERVAL
+            changed = self.board.set_health(read_host_health(self._plugin_manager)) or changed
+        if self._persistence is not None:
+            self._persistence.save(self.board.state())
+        self.cycles += 1
+        return changed
 
     def _intake(self, lock_timeout: float | None) -> bool:
         """Mirror the host, let patterns age, refresh the board (called with the cycle lock held)."""
