@@ -139,7 +139,8 @@ class AutoExporter:
         by name; remove temporary files older than ``STALE_TEMP_SECONDS``."""
         assert self._directory is not None
         files = sorted(self._directory.glob("errors_*.json"))
-        mine = [path for path in self._mine if path in set(files)]
+        present = set(files)
+        mine = [path for path in self._mine if path in present]
         others = [path for path in files if path not in set(mine)]
         for old in (others + mine)[: max(0, len(files) - EXPORT_KEEP)]:
             with contextlib.suppress(OSError):
