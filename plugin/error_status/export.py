@@ -141,7 +141,8 @@ class AutoExporter:
         files = sorted(self._directory.glob("errors_*.json"))
         present = set(files)
         mine = [path for path in self._mine if path in present]
-        others = [path for path in files if path not in set(mine)]
+        ours = set(mine)
+        others = [path for path in files if path not in ours]
         for old in (others + mine)[: max(0, len(files) - EXPORT_KEEP)]:
             with contextlib.suppress(OSError):
                 old.unlink()
