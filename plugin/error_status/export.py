@@ -123,13 +123,14 @@ class AutoExporter:
         assert self._directory is not None
         self._last = time.monotonic()
         name = f"errors_{datetime.fromtimestamp(self._wall()).strftime('%Y%m%d_%H%M%S')}.json"
+        path = self._directory / name
         try:
-            self._export(self._directory / name)
-            self.written += 1
-            if self._directory / name in self._mine:
-                self._mine.remove(self._directory / name)
-            self._mine.append(self._directory / name)
+            self._export(path)
+            if path in self._mine:
+                self._mine.remove(path)
+            self._mine.append(path)
             self._prune()
+            self.written += 1  # counted once the directory is back within bounds
         except Exception as error:
             self.failed += 1
             logger.error("Auto-export to %s failed: %s", self._directory, error)
