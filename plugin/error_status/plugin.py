@@ -35,7 +35,10 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         super().__init__(plugin_id=plugin_id, config=config, display_manager=display_manager,
                          cache_manager=cache_manager, plugin_manager=plugin_manager)
         self.settings, self._config_error = _settings(config)
+        # The host picks the 8 ms cadence once per turn: ask for it even when the screen is still,
+        # or an alert arriving mid-turn would scroll at one step per second until the turn ends.
         self.enable_scrolling = True
+        self.needs_high_fps = True
         self._renderer = Renderer(self.settings.style)
         self._service_options = dict(service_options or {})
         self._service: ErrorStatusService | None = acquire(self.settings, plugin_manager, cache_manager,
@@ -111,23 +114,6 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
     def get_vegas_content_type(self) -> str:
         """The ticker scrolls with Vegas."""
         return "multi"
-
-    @property
-    def needs_high_fps(self) -> bool:
-        """The 8 ms cadence only while something moves (a scrolling ticker or a blinking dot)."""
-        override = self.__dict__.get("_high_fps_override")
-        if override is not None:
-            return bool(override)
-        snapshot = self._snapshot()
-        if snapshot is None:
-            return False
-        width, height = self._size()
-        scene = self._renderer.scene(snapshot, width, height)
-        return bool(scene.period) or scene.backgrounds[0] is not scene.backgrounds[1]
-
-    @needs_high_fps.setter
-    def needs_high_fps(self, value: bool) -> None:
-        self.__dict__["_high_fps_override"] = value
 
     def on_config_change(self, new_config: dict[str, Any]) -> None:
         """Apply a new config (the host passes it without schema defaults; ours fill in)."""
