@@ -156,12 +156,14 @@ class AlertBoard:
         """The active alerts and the plugins seen, as JSON-safe data (for persistence)."""
         with self._lock:
             snapshot = self._snapshot
-            health = {h.plugin_id: (h.state, h.reason) for h in snapshot.health} if snapshot else {}
-            return {"version": 1,
-                    "patterns": [_alert_to_dict(e.alert) for e in self._entries.values()],
-                    "plugins": {pid: {"state": health.get(pid, (HealthState.HEALTHY, ""))[0].value,
-                                      "reason": health.get(pid, (HealthState.HEALTHY, ""))[1]}
-                                for pid in self._known}}
+            health = {h.plugin_id: h for h in snapshot.health} if snapshot else {}
+            plugins = {}
+            for pid in self._known:
+                known = health.get(pid)
+                plugins[pid] = {"state": (known.state if known else HealthState.HEALTHY).value,
+                                "reason": known.reason if known else ""}
+            return {"version": 1, "patterns": [_alert_to_dict(e.alert) for e in self._entries.values()],
+                    "plugins": plugins}
 
     def restore(self, state: Mapping[str, Any], expire_after: float) -> bool:
         """Show what was active before a restart; each restored alert leaves after ``expire_after``

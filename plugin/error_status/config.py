@@ -79,14 +79,9 @@ def parse_settings(config: Mapping[str, Any] | None) -> PluginSettings:
     )
 
 
-def _present(config: Mapping[str, Any], key: str) -> Any:
-    """The value under ``key``; None when missing (the host replaces None by the default too)."""
-    return config.get(key)
-
-
 def _mapping(config: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     """A nested object, or {} when missing."""
-    value = _present(config, key)
+    value = config.get(key)
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -96,7 +91,7 @@ def _mapping(config: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 def _flag(config: Mapping[str, Any], key: str, default: bool, prefix: str = "") -> bool:
     """A boolean (true/false only: "false" as a string is refused, not read as true)."""
-    value = _present(config, key)
+    value = config.get(key)
     if value is None:
         return default
     if not isinstance(value, bool):
@@ -107,7 +102,7 @@ def _flag(config: Mapping[str, Any], key: str, default: bool, prefix: str = "") 
 def _number(config: Mapping[str, Any], key: str, default: float, low: float, high: float,
             prefix: str = "", *, integral: bool = False) -> float:
     """A number within [low, high]."""
-    value = _present(config, key)
+    value = config.get(key)
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float) or (
@@ -122,7 +117,7 @@ def _number(config: Mapping[str, Any], key: str, default: float, low: float, hig
 
 def _choice(config: Mapping[str, Any], key: str, default: str, choices: tuple[str, ...]) -> str:
     """One of ``choices``."""
-    value = _present(config, key)
+    value = config.get(key)
     if value is None:
         return default
     if value not in choices:
@@ -132,7 +127,7 @@ def _choice(config: Mapping[str, Any], key: str, default: str, choices: tuple[st
 
 def _severity(config: Mapping[str, Any], key: str, default: Severity) -> Severity:
     """A severity label."""
-    value = _present(config, key)
+    value = config.get(key)
     if value is None:
         return default
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .aggregator import ErrorAggregator
 from .board import AlertBoard
-from .clock import Clock, ManualClock
+from .clock import SYSTEM_CLOCK, Clock, ManualClock
 from .model import HealthState
 from .panel import MemoryPanel, Panel
 from .render import Renderer
@@ -135,7 +135,7 @@ def run(panel: Panel, seconds: float | None, fps: float = 25.0, style: Style | N
     otherwise the loop is paced by the monotonic clock, one frame every ``1 / fps`` seconds.
     """
     manual = isinstance(clock, ManualClock)
-    clock = clock or _RealClock()
+    clock = clock or SYSTEM_CLOCK
     aggregator = ErrorAggregator(pattern_threshold=3, pattern_window_minutes=WINDOW_MINUTES,
                                  quiet_period_minutes=QUIET_MINUTES, clock=clock)
     aggregator.logger = logging.getLogger("error_status.demo")
@@ -172,18 +172,6 @@ def run(panel: Panel, seconds: float | None, fps: float = 25.0, style: Style | N
         board.close()
         aggregator.close()
     return frames
-
-
-class _RealClock:
-    """The process's clocks (kept local so a demo never shares state with a plugin)."""
-
-    def monotonic(self) -> float:
-        """``time.monotonic()``."""
-        return time.monotonic()
-
-    def wall(self) -> float:
-        """``time.time()``."""
-        return time.time()
 
 
 def _sleep_until(deadline: float) -> None:

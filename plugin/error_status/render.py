@@ -124,7 +124,7 @@ def _draw_scene(snapshot: BoardSnapshot, layout: Layout, style: Style) -> Scene:
     if snapshot.alerts:
         font = load_font(layout.ticker.font)
         segments = _segments(snapshot.alerts, font, style)
-        total = sum(width for width, _ in segments)
+        total = sum(segment[0] for segment in segments)
         scrolls = total - _gap(font) > layout.content_width
         period = total if scrolls else 0
         strip = _draw_strip(segments, font, font.height, layout.content_width if scrolls else 0, style)
@@ -250,10 +250,14 @@ def _choose_dots(health: tuple[PluginHealth, ...], grid: DotGrid) -> tuple[list[
 
 # ---------------------------------------------------------------------------------- the ticker
 
-def _segments(alerts: tuple[Alert, ...], font: BitmapFont, style: Style) -> list[tuple[int, Alert]]:
+_Segment = tuple[int, Alert, str]  # width on the strip (icon, text, gap), the alert, its text
+
+
+def _segments(alerts: tuple[Alert, ...], font: BitmapFont, style: Style) -> list[_Segment]:
     """Each alert with the width its piece of the strip takes (icon, text, gap)."""
     icon = _icon_size(font)
-    return [(icon + 2 + font.width(_ticker_text(alert, font)) + _gap(font), alert) for alert in alerts]
+    texts = [(alert, _ticker_text(alert, font)) for alert in alerts]
+    return [(icon + 2 + font.width(text) + _gap(font), alert, text) for alert, text in texts]
 
 
 def _ticker_text(alert: Alert, font: BitmapFont) -> str:
@@ -266,22 +270,22 @@ def _ticker_text(alert: Alert, font: BitmapFont) -> str:
     return f"{text} {times}{alert.count:<3}"
 
 
-def _draw_strip(segments: list[tuple[int, Alert]], font: BitmapFont, height: int, wrap: int,
+def _draw_strip(segments: list[_Segment], font: BitmapFont, height: int, wrap: int,
                 style: Style) -> Image.Image | None:
     """The alerts side by side, followed by ``wrap`` pixels of its own start (for seamless scroll)."""
     if not segments:
         return None
-    total = sum(width for width, _ in segments)
+    total = sum(segment[0] for segment in segments)
     strip = Image.new("RGB", (total + wrap, height))
     draw = ImageDraw.Draw(strip)
     draw.fontmode = "1"
     icon = _icon_size(font)
     top = (height - font.height) // 2
     x = 0
-    for width, alert in segments:
+    for width, alert, text in segments:
         colour = style.colour(alert.severity)
         draw_severity_icon(draw, x, top + (font.height - icon) // 2, icon, alert.severity, colour)
-        _text(draw, font, x + icon + 2, top, _ticker_text(alert, font), colour)
+        _text(draw, font, x + icon + 2, top, text, colour)
         x += width
     if wrap:
         strip.paste(strip.crop((0, 0, min(wrap, total), height)), (total, 0))
