@@ -81,6 +81,7 @@ class ErrorStatusService:
         self._cycle_lock = threading.Lock()
         self.last_cycle = -float("inf")
         self._dropped_seen = 0
+        self._saved_snapshot: BoardSnapshot | None = None
         self.cycles = 0
         self.failures = 0
         self.registry_key: Any = None
@@ -190,10 +191,22 @@ class ErrorStatusService:
         if now >= self._next_health:
             self._next_health = now + HEALTH_INTERVAL
             changed = self.board.set_health(read_host_health(self._plugin_manager)) or changed
-        if self._persistence is not None:
-            self._persistence.save(self.board.state())
+        self._save()
         self.cycles += 1
         return changed
+
+    def _save(self) -> None:
+        """Stage the board's state for the cache when what it shows changed (or a write is due).
+
+        Building and comparing the state four times a second would be work done for nothing: the
+        board hands out a new snapshot object exactly when something visible changed.
+        """
+        persistence = self._persistence
+        snapshot = self.board.snapshot()
+        if persistence is None or (snapshot is self._saved_snapshot and not persistence.pending):
+            return
+        self._saved_snapshot = snapshot
+        persistence.save(self.board.state())
 
     def _intake(self, lock_timeout: float | None) -> bool:
         """Mirror the host, let patterns age, refresh the board (called with the cycle lock held)."""
