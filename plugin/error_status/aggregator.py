@@ -195,6 +195,7 @@ class ErrorAggregator:
         cleaned = self._cleaner.cache.get(raw_message)
         message, normalised = cleaned if cleaned is not None else self._cleaner.clean(raw_message)
         max_id = limits.max_id_length
+        # the common case (None, or a short printable str) inline: this is the per-record hot path
         plugin = plugin_id if plugin_id is None or (
             type(plugin_id) is str and 0 < len(plugin_id) <= max_id and plugin_id.isprintable()
         ) else identifier(plugin_id, max_id)
@@ -454,8 +455,13 @@ class ErrorAggregator:
                                      self._clock.monotonic(), None,
                                      identifier(plugin_id, 64), identifier(operation, 64), None, None)
         except Exception:
-            return ErrorRecord._make("Unknown", "", 0.0, 0.0, None, None, None, None, None)
+            return _unknown_record()
 
+
+
+def _unknown_record() -> ErrorRecord:
+    """The record returned when not even the error's type could be read (never raises)."""
+    return ErrorRecord._make("Unknown", "", 0.0, 0.0, None, None, None, None, None)
 
 
 class _PluginRecent:
@@ -504,6 +510,6 @@ def record_error(
     try:
         aggregator = get_error_aggregator()
     except Exception:
-        return ErrorRecord._make("Unknown", "", 0.0, 0.0, None, None, None, None, None)
+        return _unknown_record()
     return aggregator.record_error(error=error, context=context, plugin_id=plugin_id,
                                    operation=operation)
