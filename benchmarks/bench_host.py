@@ -209,7 +209,7 @@ def saved_state() -> dict[str, Any]:
 
 def header_box(width: int, height: int) -> tuple[int, int, int, int]:
     """The header band of our layout, where the worst alert's colour shows."""
-    from error_status.layout import plan
+    from error_status.render.layout import plan
 
     layout = plan(width, height)
     if layout.header is None:
@@ -331,7 +331,7 @@ def host_strip(plugin: Any, width: int, height: int) -> Any:
     """Our ticker strip (alerts + wrap), on a full-height canvas as ScrollHelper expects."""
     from PIL import Image
 
-    scene = plugin._renderer.scene(plugin._service.snapshot, width, height)
+    scene = plugin._renderer.scene(plugin._driver.snapshot, width, height)
     if scene.strip is None or not scene.period:
         raise SystemExit("bench_host: the restored alerts do not make a scrolling ticker")
     strip = Image.new("RGB", (scene.strip.width, height))
@@ -386,7 +386,7 @@ def bench_frames(manager: Any, args: argparse.Namespace) -> None:
     cache = new_cache(saved_state())
     plugin = new_plugin(manager, cache)
     try:
-        alerts = ", ".join(f"{a.severity.tag} {a.source}" for a in plugin._service.snapshot.alerts)
+        alerts = ", ".join(f"{a.severity.tag} {a.source}" for a in plugin._driver.snapshot.alerts)
         print(f"1. Steady-state frame cost, {args.frames} frames x {args.runs} runs, median ({alerts})")
         for width, height in ((128, 32), (64, 32)):
             with sized(manager, width, height):
@@ -581,9 +581,9 @@ def burst_jitter(manager: Any, record_error: Callable[..., Any], failure: Failur
         for _ in range(bursts):
             result.quiet += frame_intervals(plugin, 0.5)
             cycles: list[float] = []
-            timed_cycles(plugin._service, cycles)
+            timed_cycles(plugin._driver, cycles)
             result.loaded += frame_intervals(plugin, 0.5, burst)
-            del plugin._service.cycle  # back to the class's method
+            del plugin._driver.cycle  # back to the class's method
             result.cycles += cycles
     finally:
         plugin.cleanup()
@@ -684,12 +684,12 @@ def new_service(host: Any, cache: Any) -> Any:
     """A feeder service mirroring ``host`` whose own thread stays idle (cycle() is called here)."""
     from src.plugin_system.testing.mocks import MockPluginManager
 
-    from error_status.config import parse_settings
-    from error_status.service import ErrorStatusService, ServiceKey
+    from error_status.ledmatrix.config import parse_settings
+    from error_status.ledmatrix.driver import Driver, DriverKey
 
     module = ModuleType("src.error_aggregator")  # what the service imports, holding this host
     module.get_error_aggregator = lambda: host  # type: ignore[attr-defined]
-    service = ErrorStatusService(ServiceKey.of(parse_settings(PLUGIN_CONFIG)), host_module=lambda: module,
+    service = Driver(DriverKey.of(parse_settings(PLUGIN_CONFIG)), host_module=lambda: module,
                                  poll_interval=3600.0)
     service.start(MockPluginManager(), cache)
     if service._mirror is not None:
@@ -700,7 +700,7 @@ def new_service(host: Any, cache: Any) -> Any:
 def poll_costs(records: int, cumulative: int, new: list[Failure], polls: int) -> tuple[float, float]:
     """(HostMirror.poll(), service.cycle()) median µs against a host of this size."""
     from error_status.aggregator import ErrorAggregator
-    from error_status.host_mirror import HostMirror
+    from error_status.ledmatrix.mirror import HostMirror
 
     host = big_host(records, cumulative)
     mirror = HostMirror(host, ErrorAggregator(pattern_threshold=3))
@@ -746,9 +746,9 @@ def describe(manager: Any, host: Path) -> None:
     import PIL
 
     import error_status
+    from error_status.ledmatrix.plugin import BasePlugin
     from error_status.model import Severity
-    from error_status.plugin import BasePlugin
-    from error_status.style import DEFAULT_SEVERITY_COLOURS
+    from error_status.render.style import DEFAULT_SEVERITY_COLOURS
 
     if (DEFAULT_SEVERITY_COLOURS[Severity.WARNING], DEFAULT_SEVERITY_COLOURS[Severity.ERROR]) != (WARN, ERR):
         sys.exit("bench_host: the plugin's severity colours changed; update WARN/ERR")

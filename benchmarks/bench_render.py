@@ -21,10 +21,11 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
-from error_status.fonts import load_font
-from error_status.panel import MemoryPanel
-from error_status.render import Renderer, _ticker_text
-from error_status.scenes import mixed
+from error_status.panels import MemoryPanel
+from error_status.render import Renderer
+from error_status.render.examples import mixed
+from error_status.render.fonts import load_font
+from error_status.render.ticker import ticker_text
 
 SIZES = ((128, 32), (256, 64))
 FPS = 125.0
@@ -42,7 +43,7 @@ def methods(width: int, height: int) -> dict[str, Callable[[float], Image.Image]
     period = scene.period
     strip_array = np.asarray(scene.strip)
     font = load_font(band.font)
-    texts = [(_ticker_text(a, font), renderer.style.colour(a.severity)) for a in snapshot.alerts]
+    texts = [(ticker_text(a, font), renderer.style.colour(a.severity)) for a in snapshot.alerts]
     icon_and_gap = max(5, font.ascent) - (max(5, font.ascent) % 2 == 0) + 2
 
     def ours(t: float) -> Image.Image:

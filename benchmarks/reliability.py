@@ -71,14 +71,14 @@ from stress import (  # noqa: E402
     wall_clock_trial,
 )
 
-from error_status import scenes  # noqa: E402
 from error_status.aggregator import ErrorAggregator, ErrorRecord  # noqa: E402
+from error_status.aggregator.events import PatternEvent  # noqa: E402
 from error_status.board import AlertBoard  # noqa: E402
 from error_status.clock import ManualClock  # noqa: E402
-from error_status.config import parse_settings  # noqa: E402
-from error_status.events import PatternEvent  # noqa: E402
-from error_status.persistence import StatePersistence  # noqa: E402
+from error_status.ledmatrix.config import parse_settings  # noqa: E402
+from error_status.ledmatrix.persistence import StatePersistence  # noqa: E402
 from error_status.render import Renderer  # noqa: E402
+from error_status.render import examples as scenes  # noqa: E402
 
 RATES = (500, 1000, 2000, 4000, 8000, 16000)
 TOLERANCE = 1.2

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hostdoubles import FakeCacheManager
 
-from error_status import export
+from error_status.aggregator import export
 
 # ---------------------------------------------------------------------- exceptions that fight back
 

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from error_status import export
-from error_status.aggregator import ErrorAggregator
+from error_status.aggregator import ErrorAggregator, export
+from error_status.aggregator.limits import Limits
 from error_status.board import AlertBoard
 from error_status.clock import ManualClock
+from error_status.ledmatrix.logs import is_own_logger
 from error_status.render import Renderer
-from error_status.settings import Limits
-from error_status.sources import is_own_logger
 
 FPS = 125.0  # LEDMatrix's high-FPS cadence (8 ms a frame)
 
@@ -189,7 +188,7 @@ def run_load(rate: float, *, recorders: int = 8, readers: int = 2, pairs: int = 
     display.pushed = deque(maxlen=2)  # type: ignore[assignment]
     plugin = ErrorStatusPlugin("error-status", {"pattern_threshold": 5}, display, FakeCacheManager(),
                                FakePluginManager(), service_options={"host_module": lambda: None})
-    service = plugin._service
+    service = plugin._driver
     assert service is not None
     aggregator = service.aggregator
     on, stop = threading.Event(), threading.Event()
@@ -391,12 +390,12 @@ def exposure(text: str, context: dict[str, Any], directory: Path) -> Exposure:
     the summary, the active patterns, an export file, this package's log output, the board
     snapshot and the ticker and header text at every panel size."""
     from error_status.board import AlertBoard
-    from error_status.fonts import load_font
-    from error_status.layout import plan
-    from error_status.render import _ticker_text
-    from error_status.scenes import GOLDEN_SIZES
-    from error_status.sources import attach_log_handler, detach_log_handler
-    from error_status.text import panel_safe
+    from error_status.ledmatrix.logs import attach_log_handler, detach_log_handler
+    from error_status.render.examples import GOLDEN_SIZES
+    from error_status.render.fonts import load_font
+    from error_status.render.layout import plan
+    from error_status.render.text import panel_safe
+    from error_status.render.ticker import ticker_text
 
     clock = ManualClock()
     aggregator = ErrorAggregator(pattern_threshold=1, clock=clock)
@@ -442,7 +441,7 @@ def exposure(text: str, context: dict[str, Any], directory: Path) -> Exposure:
         for width, height in GOLDEN_SIZES:
             font = load_font(plan(width, height).ticker.font)
             for alert in snapshot.alerts:
-                places[f"ticker {width}x{height} {alert.key}"] = _ticker_text(alert, font)
+                places[f"ticker {width}x{height} {alert.key}"] = ticker_text(alert, font)
                 places[f"header {width}x{height} {alert.key}"] = panel_safe(alert.source, font, 40)
         places["the aggregator's log output"] = "\n".join(collect.lines)
         return Exposure(places, len(records), len(snapshot.alerts))
@@ -465,8 +464,8 @@ def wall_clock_trial(steps: tuple[float, ...] = (YEAR, -2 * YEAR, YEAR, -YEAR)) 
     anything that fired, resolved, expired, was cleared or written because of a step."""
     from hostdoubles import FakeCacheManager
 
-    from error_status.events import EventKind
-    from error_status.persistence import StatePersistence
+    from error_status.aggregator.events import EventKind
+    from error_status.ledmatrix.persistence import StatePersistence
 
     problems: list[str] = []
     clock = ManualClock()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from error_status.aggregator import OTHER, ErrorAggregator
-from error_status.settings import Limits
+from error_status.aggregator.limits import Limits
 
 Build = Callable[..., ErrorAggregator]
 

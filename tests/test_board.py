@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from error_status.aggregator.events import EventKind, PatternEvent
+from error_status.aggregator.records import ErrorPattern
 from error_status.board import AlertBoard, alert_from_pattern
 from error_status.clock import ManualClock
-from error_status.events import EventKind, PatternEvent
 from error_status.model import HealthState, Severity
-from error_status.records import ErrorPattern
 
 
 def event(kind: EventKind, key: str, severity: Severity, plugin: str | None = "weather", count: int = 5,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import error_status
-from error_status.config import ConfigError, PluginSettings, parse_settings
+from error_status.ledmatrix.config import ConfigError, PluginSettings, parse_settings
 from error_status.model import Severity
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from error_status import fonts
-from error_status.fonts import BitmapFont, available_fonts, font_dir, load_font
+from error_status.render import fonts
+from error_status.render.fonts import BitmapFont, available_fonts, font_dir, load_font
 
 # name: (height, ascent, advance, native pixel size)
 METRICS = {
@@ -246,24 +246,24 @@ def test_unknown_font_names_are_rejected_with_the_list(bad: str) -> None:
 
 
 def test_font_dir_is_the_repo_assets_dir_here() -> None:
-    repo_root = Path(fonts.__file__).resolve().parents[2]
+    repo_root = Path(fonts.__file__).resolve().parents[3]
     assert font_dir() == repo_root / "assets" / "fonts"
 
 
 def test_font_dir_prefers_the_wheel_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     wheel_fonts = tmp_path / "site" / "error_status" / "assets" / "fonts"
     wheel_fonts.mkdir(parents=True)
-    monkeypatch.setattr(fonts, "__file__", str(tmp_path / "site" / "error_status" / "fonts.py"))
+    monkeypatch.setattr(fonts, "__file__", str(tmp_path / "site" / "error_status" / "render" / "fonts.py"))
     assert font_dir() == wheel_fonts
 
 
 def test_font_dir_missing_names_both_places(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    module = tmp_path / "a" / "b" / "c" / "fonts.py"
+    module = tmp_path / "a" / "b" / "c" / "d" / "fonts.py"
     monkeypatch.setattr(fonts, "__file__", str(module))
     with pytest.raises(FileNotFoundError) as info:
         font_dir()
     message = str(info.value)
-    assert str(module.parent / "assets" / "fonts") in message
+    assert str(module.parent.parent / "assets" / "fonts") in message
     assert str(tmp_path / "a" / "assets" / "fonts") in message
 
 

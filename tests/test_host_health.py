@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hostdoubles import FakeDisplayManager, FakeHealthTracker, FakePluginManager, FakeStateManager
 
-from error_status.host_health import plugin_names, read_host_health
+from error_status.ledmatrix.health import read_host_health
 from error_status.model import HealthState
 
 H = HealthState
@@ -121,7 +121,6 @@ def test_without_plugins_attribute_every_id_is_asked() -> None:
 ])
 def test_nothing_available_gives_an_empty_dict(pm: object) -> None:
     assert read_host_health(pm) == {}
-    assert plugin_names(pm) == {}
 
 
 class Raising:
@@ -150,9 +149,7 @@ class RaisingPluginManager:
 
 def test_attributes_that_raise_or_return_garbage_never_crash() -> None:
     assert read_host_health(Raising()) == {}
-    assert plugin_names(Raising()) == {}
     assert read_host_health(RaisingPluginManager()) == {"a": (H.HEALTHY, ""), "b": (H.HEALTHY, "")}
-    assert plugin_names(RaisingPluginManager()) == {}
 
 
 def test_one_raising_summary_does_not_lose_the_others() -> None:
@@ -168,18 +165,6 @@ def test_one_raising_summary_does_not_lose_the_others() -> None:
     tracker.get_health_summary = flaky  # type: ignore[method-assign,assignment]
     health = read_host_health(manager(tracker, None, ["a", "b"]))
     assert health == {"a": (H.HEALTHY, ""), "b": (H.FAILING, "circuit open")}
-
-
-def test_plugin_names_from_manifests() -> None:
-    pm = FakePluginManager(manifests={
-        "clock-simple": {"name": "Simple Clock"},
-        "weather": {"name": "  Weather\nPro  "},
-        "nameless": {},
-        "blank": {"name": "   "},
-        "numeric": {"name": 12},
-        "broken": "not a manifest",  # type: ignore[dict-item]
-    })
-    assert plugin_names(pm) == {"clock-simple": "Simple Clock", "weather": "Weather Pro"}
 
 
 def test_fake_display_manager_follows_the_host_contract() -> None:

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from hostdoubles import SEED_STACK_TRACE, SeedAggregator, SummaryOnlyAggregator, make_seed_module
 
-import error_status.host_wake as host_module
+import error_status.ledmatrix.wake as host_module
 from error_status.aggregator import ErrorAggregator
-from error_status.host_mirror import NO_DETAILS, HostMirror, install_as_host_aggregator
+from error_status.ledmatrix.install import install_as_host_aggregator
+from error_status.ledmatrix.mirror import NO_DETAILS, HostMirror
 
 Build = Callable[..., ErrorAggregator]
 

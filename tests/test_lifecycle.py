@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from error_status.aggregator import ErrorAggregator, EventKind, PatternEvent
+from error_status.aggregator.pattern import Thresholds
 from error_status.clock import ManualClock
-from error_status.lifecycle import Thresholds
 from error_status.model import Severity
 
 Build = Callable[..., ErrorAggregator]

@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 import error_status
-from error_status.panel import Panel, PanelUnavailable
-from error_status.panel_emulator import CONFIG_NAME, EmulatorPanel, emulator_config
+from error_status.panels import Panel, PanelUnavailable
+from error_status.panels.emulator import CONFIG_NAME, EmulatorPanel, emulator_config
 
 
 @pytest.fixture
@@ -131,7 +131,7 @@ def test_fresh_import_writes_nothing_and_logs_nothing(tmp_path: Path) -> None:
     """In a new interpreter the first import of RGBMatrixEmulator happens inside EmulatorPanel."""
     script = (
         "from PIL import Image\n"
-        "from error_status.panel_emulator import EmulatorPanel\n"
+        "from error_status.panels.emulator import EmulatorPanel\n"
         "p = EmulatorPanel(64, 32)\n"
         "p.show(Image.new('RGB', (64, 32), (1, 2, 3)))\n"
         "assert p.read_back()[0, 0].tolist() == [1, 2, 3]\n"

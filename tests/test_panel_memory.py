@@ -1,4 +1,4 @@
-"""MemoryPanel: frame checks, recording, dedup, PNG and GIF output."""
+"""MemoryPanel and the Recorder wrapper: frame checks, recording, dedup, timestamps, PNG and GIF output."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageSequence
 
-from error_status.panel import MemoryPanel, Panel, render_picture
+from error_status.panels import MemoryPanel, Panel, Recorder
+from error_status.panels.picture import render_picture
 
 RED = (255, 0, 0)
 BLUE = (0, 128, 255)
@@ -56,6 +57,19 @@ def test_last_is_none_before_any_frame() -> None:
     assert MemoryPanel(8, 4).last is None
 
 
+class Timed:
+    """A Recorder around a MemoryPanel, on a clock the test sets before each frame."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.inner = MemoryPanel(8, 4)
+        self.recorder = Recorder(self.inner, clock=lambda: self.now)
+
+    def show(self, image: Image.Image, at: float) -> None:
+        self.now = at
+        self.recorder.show(image)
+
+
 def test_frame_bound_drops_oldest() -> None:
     panel = MemoryPanel(8, 4, keep=3)
     for dot in range(5):
@@ -71,18 +85,30 @@ def test_identical_consecutive_frames_are_stored_once() -> None:
     panel.show(frame(BLUE))
     panel.show(frame())
     assert [f.repeats for f in panel.frames] == [1, 1]
-    panel = MemoryPanel(8, 4)
+    timed = Timed()
     for at in range(1000):
-        panel.show(frame(), at=at / 10)
-    (only,) = panel.frames
+        timed.show(frame(), at=at / 10)
+    (only,) = timed.recorder.log.frames
     assert (only.repeats, only.at, only.last_at) == (1000, 0.0, 99.9)
 
 
 def test_timestamps_must_not_go_backwards() -> None:
-    panel = MemoryPanel(8, 4)
-    panel.show(frame(), at=2.0)
+    timed = Timed()
+    timed.show(frame(), at=2.0)
     with pytest.raises(ValueError, match="backwards"):
-        panel.show(frame(), at=1.0)
+        timed.show(frame(), at=1.0)
+
+
+def test_the_recorder_passes_every_frame_on() -> None:
+    timed = Timed()
+    timed.show(frame(), at=1.0)
+    timed.show(frame(BLUE), at=2.0)
+    assert isinstance(timed.recorder, Panel) and timed.recorder.size == (8, 4)
+    assert timed.inner.shown == 2 and timed.inner.last is not None
+    assert timed.inner.last.tobytes() == frame(BLUE).tobytes()
+    timed.recorder.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        timed.inner.show(frame())
 
 
 def test_closed_panel_refuses_frames() -> None:
@@ -145,12 +171,12 @@ def test_gif_frames_durations_and_loop(tmp_path: Path) -> None:
 
 
 def test_gif_uses_timestamps_and_merges_repeats(tmp_path: Path) -> None:
-    panel = MemoryPanel(8, 4)
+    timed = Timed()
     for at in (0.0, 0.5, 1.0):
-        panel.show(frame(), at=at)
-    panel.show(frame(BLUE), at=1.25)
-    panel.show(frame(), at=2.0)
-    panel.save_gif(tmp_path / "t.gif", fps=10, scale=3, led=True)
+        timed.show(frame(), at=at)
+    timed.show(frame(BLUE), at=1.25)
+    timed.show(frame(), at=2.0)
+    timed.recorder.log.save_gif(tmp_path / "t.gif", fps=10, scale=3, led=True)
     durations, _ = gif_durations(tmp_path / "t.gif")
     assert durations == [1250, 750, 100]
     with Image.open(tmp_path / "t.gif") as gif:
@@ -158,10 +184,10 @@ def test_gif_uses_timestamps_and_merges_repeats(tmp_path: Path) -> None:
 
 
 def test_gif_rounding_keeps_the_total(tmp_path: Path) -> None:
-    panel = MemoryPanel(8, 4)
+    timed = Timed()
     for dot in range(60):
-        panel.show(frame(dot=dot % 8, colour=(dot * 4, 0, 0) if dot else RED), at=dot * 0.0166)
-    panel.save_gif(tmp_path / "r.gif", fps=60)
+        timed.show(frame(dot=dot % 8, colour=(dot * 4, 0, 0) if dot else RED), at=dot * 0.0166)
+    timed.recorder.log.save_gif(tmp_path / "r.gif", fps=60)
     durations, _ = gif_durations(tmp_path / "r.gif")
     expected = 59 * 0.0166 + 1 / 60
     assert abs(sum(durations) / 1000 - expected) <= 0.005

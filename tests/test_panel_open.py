@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from error_status import panel as panel_module
-from error_status.panel import MemoryPanel, open_panel, resolve_kind
-from error_status.panel_emulator import EmulatorPanel
+from error_status.panels import PanelUnavailable
+from error_status.panels import opening as panel_module
+from error_status.panels.emulator import EmulatorPanel
+from error_status.panels.memory import MemoryPanel
+from error_status.panels.opening import open_panel, resolve_kind
 
 
 def available(*names: str) -> Callable[[str], bool]:
@@ -54,7 +56,7 @@ def test_auto_falls_back_to_memory(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_auto_opens_the_real_panel_when_rgbmatrix_imports(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(panel_module, "_importable", available("rgbmatrix", "RGBMatrixEmulator"))
     monkeypatch.setitem(sys.modules, "rgbmatrix", None)
-    with pytest.raises(panel_module.PanelUnavailable, match="not on PyPI"):
+    with pytest.raises(PanelUnavailable, match="not on PyPI"):
         open_panel()
 
 

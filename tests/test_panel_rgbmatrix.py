@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from error_status.panel import Panel, PanelUnavailable
-from error_status.panel_rgbmatrix import RGBMATRIX_OPTION_NAMES, RGBMatrixPanel
+from error_status.panels import Panel, PanelUnavailable
+from error_status.panels.hardware import RGBMATRIX_OPTION_NAMES, RGBMatrixPanel
 
 NON_RGB = (
     "Currently, only RGB mode is supported for SetImage(). Please create images with mode 'RGB' or "

@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 from hostdoubles import FakeCacheManager, MockLikeCacheManager
 
-from error_status.clock import ManualClock
-from error_status.model import HealthState, Severity
-from error_status.persistence import (
+from error_status.board.saved_state import (
     MAX_SAVED_PATTERNS,
     MAX_SAVED_PLUGINS,
     InvalidState,
-    StatePersistence,
     normalise_state,
     validate_state,
 )
+from error_status.clock import ManualClock
+from error_status.ledmatrix.persistence import StatePersistence
+from error_status.model import HealthState, Severity
 
 KEY = "error-status:state"
 Cache = FakeCacheManager | MockLikeCacheManager

@@ -21,9 +21,9 @@ from PIL import Image
 
 from error_status import ErrorStatusPlugin
 from error_status.clock import ManualClock
-from error_status.layout import plan
 from error_status.model import Severity
-from error_status.style import ALL_CLEAR_COLOUR, DEFAULT_SEVERITY_COLOURS
+from error_status.render.layout import plan
+from error_status.render.style import ALL_CLEAR_COLOUR, DEFAULT_SEVERITY_COLOURS
 
 AMBER = DEFAULT_SEVERITY_COLOURS[Severity.WARNING]
 RED = DEFAULT_SEVERITY_COLOURS[Severity.CRITICAL]
@@ -137,7 +137,7 @@ def test_full_redraw_after_clear_replaces_the_image(host: Host, clock: ManualClo
 def test_one_service_per_process_however_many_instances(host: Host) -> None:
     before = threading.active_count()
     instances = [host.plugin() for _ in range(16)]
-    services = {id(i._service) for i in instances}
+    services = {id(i._driver) for i in instances}
     assert len(services) == 1
     assert threading.active_count() <= before + 1
     assert len(host.aggregator._pattern_callbacks) <= 1
@@ -158,7 +158,7 @@ def test_health_from_tracker_and_state_manager_shows_as_dots(clock: ManualClock)
     plugin.display(force_clear=True)
     grid = plan(64, 32).dots
     assert grid is not None
-    snapshot = plugin._service.snapshot  # type: ignore[union-attr]
+    snapshot = plugin._driver.snapshot  # type: ignore[union-attr]
     health = {h.plugin_id: h.state.value for h in snapshot.health}
     assert health == {"stocks": "failing", "weather": "healthy"}
     plugin.cleanup()
@@ -224,7 +224,7 @@ def test_replace_mode_shows_a_new_pattern_on_the_next_frame(clock: ManualClock) 
     made.module = module  # type: ignore[assignment]
     plugin = made.plugin({"host_aggregator": "replace", "pattern_threshold": 2})
     try:
-        assert module.get_error_aggregator() is plugin._service.aggregator  # type: ignore[union-attr]
+        assert module.get_error_aggregator() is plugin._driver.aggregator  # type: ignore[union-attr]
         plugin.display(force_clear=True)
         for _ in range(2):
             module.get_error_aggregator().record_error(TimeoutError("slow"), plugin_id="weather")

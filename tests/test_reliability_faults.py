@@ -16,10 +16,11 @@ from hostdoubles import FakeDisplayManager, FakePluginManager
 from hostile import BROKEN_STATES, FAULTS, BrokenCache
 from stress import YEAR, kill_during_writes, wall_clock_trial
 
-from error_status import ErrorStatusPlugin, export
-from error_status.aggregator import ErrorAggregator, EventKind, PatternEvent
+from error_status import ErrorStatusPlugin
+from error_status.aggregator import ErrorAggregator, EventKind, PatternEvent, export
+from error_status.board.saved_state import validate_state
 from error_status.clock import ManualClock
-from error_status.persistence import StatePersistence, validate_state
+from error_status.ledmatrix.persistence import StatePersistence
 
 Build = Callable[..., ErrorAggregator]
 KEY = "error-status:state"
@@ -142,7 +143,7 @@ def test_a_broken_saved_snapshot_is_ignored_then_replaced(label: str, clock: Man
                                FakePluginManager(), service_options=options)
     try:
         assert plugin.display(force_clear=True) is True
-        service = plugin._service
+        service = plugin._driver
         assert service is not None and service.snapshot.all_clear
         for _ in range(3):
             service.aggregator.record_error(TimeoutError("read timed out"), plugin_id="weather")

@@ -8,8 +8,6 @@ import itertools
 import json
 import math
 import re
-import time
-import types
 from collections.abc import Callable
 from typing import Any
 
@@ -26,15 +24,15 @@ from hostile import (
     Unprintable,
 )
 
-from error_status import ErrorStatusPlugin, scenes
-from error_status import plugin as plugin_module
+from error_status import ErrorStatusPlugin
 from error_status.aggregator import ErrorAggregator
 from error_status.board import AlertBoard
 from error_status.clock import ManualClock
-from error_status.config import parse_settings
+from error_status.ledmatrix.config import parse_settings
 from error_status.model import Alert, BoardSnapshot, HealthState, PluginHealth, Severity
 from error_status.render import Renderer
-from error_status.scenes import GOLDEN_SIZES
+from error_status.render import examples as scenes
+from error_status.render.examples import GOLDEN_SIZES
 
 Build = Callable[..., ErrorAggregator]
 
@@ -118,17 +116,26 @@ def test_renderer_draws_at_non_finite_times(t: float) -> None:
     assert frame.tobytes() == Renderer().render(scenes.mixed(), 64, 32, 0.0).tobytes()
 
 
-def test_the_render_loop_survives_a_clock_gone_mad(monkeypatch: pytest.MonkeyPatch,
-                                                   clock: ManualClock) -> None:
+class MadClock(ManualClock):
+    """A clock whose monotonic time the test sets to anything, NaN included."""
+
+    value: float | None = None
+
+    def monotonic(self) -> float:
+        return super().monotonic() if self.value is None else self.value
+
+
+def test_the_render_loop_survives_a_clock_gone_mad() -> None:
     display = FakeDisplayManager(64, 32)
+    clock = MadClock()
     plugin = ErrorStatusPlugin("error-status", {}, display, FakeCacheManager(), FakePluginManager(),
                                service_options={"clock": clock, "host_module": lambda: None,
                                                 "poll_interval": 3600.0})
     try:
         for value in (*NON_FINITE_TIMES, -1e300, 1e300, 0.0):
-            monkeypatch.setattr(plugin_module, "time", types.SimpleNamespace(monotonic=lambda v=value: v))
+            clock.value = value
             assert plugin.display(force_clear=True) in (True, False)
-        monkeypatch.setattr(plugin_module, "time", time)
+        clock.value = None
         pushed = len(display.pushed)
         assert plugin.display(force_clear=True) is True and len(display.pushed) == pushed + 1
     finally:

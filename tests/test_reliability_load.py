@@ -32,8 +32,8 @@ from stress import FPS, memory_checkpoints, run_load
 
 from error_status import ErrorStatusPlugin
 from error_status.aggregator import ErrorAggregator, PatternEvent
-from error_status.settings import Limits
-from error_status.sources import attach_log_handler, detach_log_handler
+from error_status.aggregator.limits import Limits
+from error_status.ledmatrix.logs import attach_log_handler, detach_log_handler
 
 Build = Callable[..., ErrorAggregator]
 RATE = 500.0
@@ -65,7 +65,7 @@ def test_a_frame_never_waits_for_the_aggregator() -> None:
     display = FakeDisplayManager(128, 32)
     plugin = ErrorStatusPlugin("error-status", {"pattern_threshold": 2}, display, FakeCacheManager(),
                                FakePluginManager(), service_options={"host_module": lambda: None})
-    service = plugin._service
+    service = plugin._driver
     assert service is not None
     for _ in range(3):
         service.aggregator.record_error(TimeoutError("read timed out"), plugin_id="weather")

@@ -14,7 +14,7 @@ from hostile import OBFUSCATED, SECRET_CONTEXT, SECRET_CONTEXT_VALUES, SECRETS
 from stress import exposure
 
 from error_status.aggregator import ErrorAggregator
-from error_status.redact import REDACTED, redact_text
+from error_status.hygiene.redact import REDACTED, redact_text
 
 Build = Callable[..., ErrorAggregator]
 CASES = {**SECRETS, **OBFUSCATED}

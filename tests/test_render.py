@@ -5,11 +5,18 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from error_status.layout import plan
 from error_status.model import BoardSnapshot, HealthState, PluginHealth
 from error_status.render import Renderer
-from error_status.scenes import GOLDEN_SIZES, forty_plugins, healthy, hostile_text, mixed, one_warning
-from error_status.style import DEFAULT_HEALTH_COLOURS, DEFAULT_SEVERITY_COLOURS, Style
+from error_status.render.examples import (
+    GOLDEN_SIZES,
+    forty_plugins,
+    healthy,
+    hostile_text,
+    mixed,
+    one_warning,
+)
+from error_status.render.layout import plan
+from error_status.render.style import DEFAULT_HEALTH_COLOURS, DEFAULT_SEVERITY_COLOURS, Style
 
 
 def band(image: Image.Image, y: int, height: int) -> Image.Image:

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from error_status.render import render
-from error_status.scenes import GOLDEN_SIZES, SCENES
+from error_status.render.examples import GOLDEN_SIZES, SCENES
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from error_status.aggregator import ErrorAggregator
-from error_status.sources import (
+from error_status.ledmatrix.logs import (
     LOGGED_ERROR,
     ErrorLogHandler,
     attach_log_handler,

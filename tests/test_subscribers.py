@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 
 from error_status.aggregator import ErrorAggregator, EventKind, PatternEvent
+from error_status.aggregator.limits import Limits
 from error_status.clock import ManualClock
-from error_status.settings import Limits
 
 Build = Callable[..., ErrorAggregator]
 

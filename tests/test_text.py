@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from error_status.fonts import BitmapFont, load_font
-from error_status.text import PLACEHOLDER, panel_safe
+from error_status.render.fonts import BitmapFont, load_font
+from error_status.render.text import PLACEHOLDER, panel_safe
 
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 OTHER_FORMAT = "\u00ad\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff\U000e0001\U000e0041"

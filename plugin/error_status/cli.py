@@ -11,16 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .aggregator.records import ErrorPattern
 from .board import alert_from_pattern
 from .clock import ManualClock
 from .demo import run
-from .layout import check_size
 from .model import BoardSnapshot, HealthState, PluginHealth
-from .panel import PANEL_KINDS, MemoryPanel, PanelUnavailable, open_panel
-from .records import ErrorPattern
+from .panels import PANEL_KINDS, MemoryPanel, PanelUnavailable, Recorder, open_panel
+from .panels.recording import FrameLog
 from .render import Renderer
-from .scenes import SCENES
-from .style import Style
+from .render.examples import SCENES
+from .render.layout import check_size
+from .render.style import Style
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,8 +98,8 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"no panel or emulator here: recording to {output} instead "
                   "(install the [emulator] extra to watch the demo in a browser)")
         seconds = args.seconds if args.seconds is not None else 30.0
-        frames = run(panel, seconds, args.fps, style, clock=ManualClock())
-        _save(panel, output, args.fps, args.scale, not args.flat)
+        log, frames = _record(width, height, seconds, args.fps, style)
+        _save(log, output, args.fps, args.scale, not args.flat)
         print(f"wrote {output} ({frames} frames, {seconds:g} s at {args.fps:g} fps, {width}x{height})")
         return 0
     url = getattr(panel, "url", None)
@@ -110,13 +111,21 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save(panel: MemoryPanel, path: Path, fps: float, scale: int, led: bool) -> None:
+def _record(width: int, height: int, seconds: float, fps: float, style: Style) -> tuple[FrameLog, int]:
+    """The storm computed as fast as it goes on a manual clock, every frame timestamped by it."""
+    clock = ManualClock()
+    recorder = Recorder(MemoryPanel(width, height, keep=1), clock=clock.monotonic)
+    frames = run(recorder, seconds, fps, style, clock=clock)
+    return recorder.log, frames
+
+
+def _save(log: FrameLog, path: Path, fps: float, scale: int, led: bool) -> None:
     """Write the recording: an animated GIF, or the last frame as a PNG."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".gif":
-        panel.save_gif(path, fps=fps, scale=scale, led=led and scale >= 2)
+        log.save_gif(path, fps=fps, scale=scale, led=led and scale >= 2)
     elif path.suffix.lower() == ".png":
-        panel.save_png(path, scale=scale, led=led and scale >= 2)
+        log.save_png(path, scale=scale, led=led and scale >= 2)
     else:
         raise ValueError(f"--output must end in .gif or .png, got {path.name}")
 
@@ -171,10 +180,9 @@ def _pictures(args: argparse.Namespace) -> int:
         path = directory / f"{scene}-{width}x{height}.png"
         panel.save_png(path, scale=scale, led=True)
         print(f"wrote {path}")
-    panel = MemoryPanel(64, 32)
-    run(panel, 60.0, 25.0, Style(scroll_speed=25.0), clock=ManualClock())
+    log, _ = _record(64, 32, 60.0, 25.0, Style(scroll_speed=25.0))
     gif = directory / "demo-64x32.gif"
-    panel.save_gif(gif, fps=25.0, scale=5, led=True)
+    log.save_gif(gif, fps=25.0, scale=5, led=True)
     print(f"wrote {gif}")
     return 0
 

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .aggregator import ErrorAggregator
-from .board import AlertBoard
 from .clock import SYSTEM_CLOCK, Clock, ManualClock
+from .ledmatrix.logs import ErrorLogHandler
 from .model import HealthState
-from .panel import MemoryPanel, Panel
+from .panels import Panel
+from .pipeline import Pipeline
 from .render import Renderer
-from .sources import ErrorLogHandler
-from .style import Style
+from .render.style import Style
 
 CYCLE = 90.0  # seconds after which the storm repeats
 WINDOW_MINUTES = 0.5  # compressed time: a 30 s window ...
@@ -136,12 +136,10 @@ def run(panel: Panel, seconds: float | None, fps: float = 25.0, style: Style | N
     """
     manual = isinstance(clock, ManualClock)
     clock = clock or SYSTEM_CLOCK
-    aggregator = ErrorAggregator(pattern_threshold=3, pattern_window_minutes=WINDOW_MINUTES,
-                                 quiet_period_minutes=QUIET_MINUTES, clock=clock)
-    aggregator.logger = logging.getLogger("error_status.demo")
-    board = AlertBoard(clock=clock)
-    board.follow(aggregator.subscribe(name="demo-board"))
-    storm = Storm(aggregator)
+    pipeline = Pipeline.build(pattern_threshold=3, pattern_window_minutes=WINDOW_MINUTES,
+                              quiet_period_minutes=QUIET_MINUTES, clock=clock)
+    pipeline.aggregator.logger = logging.getLogger("error_status.demo")
+    storm = Storm(pipeline.aggregator)
     renderer = Renderer(style)
     width, height = panel.size
     start = clock.monotonic()
@@ -158,19 +156,12 @@ def run(panel: Panel, seconds: float | None, fps: float = 25.0, style: Style | N
             storm.advance(t)
             if t >= next_refresh:
                 next_refresh = t + REFRESH
-                aggregator.tick()
-                board.set_health(storm.health())
-                board.refresh()
-            frame = renderer.render(board.snapshot(), width, height, t)
-            if isinstance(panel, MemoryPanel):
-                panel.show(frame, at=t)
-            else:
-                panel.show(frame)
+                pipeline.cycle(storm.health())
+            panel.show(renderer.render(pipeline.snapshot, width, height, t))
             frames += 1
     finally:
         storm.close()
-        board.close()
-        aggregator.close()
+        pipeline.close()
     return frames
 
 

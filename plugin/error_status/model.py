@@ -88,7 +88,6 @@ class Alert:
     first_seen: float
     last_seen: float
     operation: str | None = None
-    acknowledged: bool = False
 
     @property
     def source(self) -> str:
@@ -110,8 +109,8 @@ class BoardSnapshot:
     """What the panel shows at one moment: immutable, so the renderer can cache by identity.
 
     ``alerts`` are ordered worst first, then most recent first. ``health`` is in a stable order
-    (by plugin id). ``alerts_version`` changes whenever the visible alert set or any alert's text
-    changes, and only then: the renderer re-renders its ticker strip on that key.
+    (by plugin id). ``alerts_version`` is the board's count of changes to ``alerts`` (not to
+    ``health``); the renderer keys its cache on the snapshot object itself.
     """
 
     alerts: tuple[Alert, ...] = ()

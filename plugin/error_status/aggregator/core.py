@@ -1,59 +1,39 @@
-"""Error aggregation service: a drop-in for LEDMatrix's ``src/error_aggregator.py``, made right.
-
-Same public names, signatures and dict shapes as the original. Differences that matter:
-a pattern per fingerprint (plugin, type, operation, normalised message) with a lifecycle
-(detected, escalated, de-escalated, resolved, recurred) delivered to subscribers outside the lock;
-O(1) work per record; every collection bounded; windows on a monotonic clock; stack traces from
-the exception itself; secrets redacted; atomic, rate-limited export; ``record_error`` never raises.
-"""
+"""``ErrorAggregator``: the seed's API over a ledger of records, counts and patterns (``ledger``),
+with input made safe first (``hygiene``) and lifecycle events published outside the lock."""
 
 from __future__ import annotations
 
 import itertools
 import logging
 import os
-import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .clock import SYSTEM_CLOCK, Clock
-from .events import EventHub, EventKind, PatternEvent, Subscription
+from ..clock import SYSTEM_CLOCK, Clock
+from ..hygiene.coerce import describe, fingerprint_text, identifier
+from ..hygiene.context import merged_context
+from ..hygiene.redact import RedactionCache
+from ..hygiene.traces import CapturedStack, capture, safe_str
+from ..model import Severity
+from . import reports
+from .delivery import EventHub, Subscription, callback_name
+from .events import EventKind, PatternEvent, event_kinds
 from .export import AutoExporter, write_json_atomic
 from .fingerprint import MessageCleaner
-from .inputs import callback_name, describe, event_kinds, fingerprint_text, identifier, type_name
-from .lifecycle import Thresholds
-from .patterns import PatternTable, PendingEvent
+from .ledger import Ledger
+from .lifecycle import PendingEvent
+from .limits import Limits, positive_int, positive_number
+from .pattern import Thresholds
 from .records import ErrorPattern, ErrorRecord, merge_by_type
-from .redact import RedactionCache
-from .sanitize import json_safe_context
-from .settings import Limits, positive_int, positive_number
-from .stack import CapturedStack, capture, safe_str
-from .window import WindowCounter
-
-__all__ = [
-    "ErrorAggregator",
-    "ErrorPattern",
-    "ErrorRecord",
-    "EventKind",
-    "Limits",
-    "PatternEvent",
-    "Subscription",
-    "get_error_aggregator",
-    "record_error",
-]
 
 logger = logging.getLogger(__name__)
 
-OTHER = "(other)"
-_UPDATE_EVENT_INTERVAL = 1.0
-_MAINTENANCE_INTERVAL = 1.0
 _MAX_STACK_TEXT = 8000
 _NEW_PATTERN_KINDS = frozenset({EventKind.DETECTED, EventKind.RECURRED})
-
 
 
 class ErrorAggregator:
@@ -111,17 +91,13 @@ class ErrorAggregator:
                              positive_number("delivery_wait", delivery_wait, allow_zero=True))
         self._cleaner = MessageCleaner(self.limits.max_message_length)
         self._stacks = RedactionCache()
-        self._lock = threading.Lock()
-        self._records: deque[ErrorRecord] = deque(maxlen=self.max_records)
-        self._error_counts: defaultdict[str, int] = defaultdict(int)
-        self._plugin_error_counts: defaultdict[str, defaultdict[str, int]] = defaultdict(
-            lambda: defaultdict(int))
-        self._plugin_recent: dict[str, _PluginRecent] = {}
         thresholds = Thresholds(self.pattern_threshold, float(hysteresis))
-        self._patterns_table = PatternTable(thresholds, self._window, min(quiet_minutes * 60.0, self._window),
-                                            self.limits)
+        self._ledger = Ledger(self.max_records, thresholds, self._window, quiet_minutes * 60.0, self.limits)
+        self._lock = self._ledger.lock
+        # the seed's names for its cumulative counts (read by its tests and by mirrors of it)
+        self._error_counts = self._ledger.counts.by_type
+        self._plugin_error_counts = self._ledger.counts.by_plugin
         self._sequence = itertools.count(1)
-        self._next_maintenance = 0.0
         self._internal_errors = 0
         self._session_mono = clock.monotonic()
         self._session_start = datetime.fromtimestamp(clock.wall())
@@ -149,13 +125,7 @@ class ErrorAggregator:
         exception: BaseException | None
         stack: CapturedStack | None
         try:  # everything foreign (str(), attributes) is touched before the lock
-            if issubclass(type(error), BaseException):  # (isinstance may ask the object its __class__)
-                name = type(error).__name__
-                error_type = name if type(name) is str and len(name) <= 100 and name.isprintable() \
-                    else type_name(type(error))
-                raw_message, exception = safe_str(error), error  # type: ignore[assignment]
-            else:
-                error_type, raw_message, exception = describe(error)
+            error_type, raw_message, exception = describe(error)
             stack = capture(exception, self.limits.max_stack_frames, skip_frames=2)
         except Exception:  # an error whose attributes raise: still counted, by its type and text
             self._internal_errors += 1
@@ -192,97 +162,29 @@ class ErrorAggregator:
         limits = self.limits
         mono = self._monotonic()
         wall = self._wall()
-        cleaned = self._cleaner.cache.get(raw_message)
-        message, normalised = cleaned if cleaned is not None else self._cleaner.clean(raw_message)
-        max_id = limits.max_id_length
-        # the common case (None, or a short printable str) inline: this is the per-record hot path
-        plugin = plugin_id if plugin_id is None or (
-            type(plugin_id) is str and 0 < len(plugin_id) <= max_id and plugin_id.isprintable()
-        ) else identifier(plugin_id, max_id)
-        op = operation if operation is None or (
-            type(operation) is str and 0 < len(operation) <= max_id and operation.isprintable()
-        ) else identifier(operation, max_id)
-        merged = None if context is None and exception is None else self._context(context, exception)
+        message, normalised = self._cleaner.clean(raw_message)
+        plugin = identifier(plugin_id, limits.max_id_length)
+        op = identifier(operation, limits.max_id_length)
+        merged = None if context is None and exception is None else merged_context(
+            context, exception, limits.max_context_items, limits.max_context_text)
         custom = None if fingerprint is None else fingerprint_text(fingerprint)
         key = ("fp", custom) if custom is not None else (plugin, error_type, op, normalised)
-        with self._lock:
-            table = self._patterns_table
-            pattern = table.get(key)
-            events = None
-            if pattern is None:
-                pattern, events = table.new_pattern(key, plugin, error_type, op, custom or normalised, mono)
-            record = ErrorRecord._make(error_type, message, wall, mono, merged, plugin, op, stack,
-                                       pattern.key)
-            self._records.append(record)
-            self._count(error_type, plugin, mono, record)
-            observed = table.observe(key, pattern, mono, wall, message, plugin)
-            if observed:
-                events = observed if events is None else events + observed
-            if mono >= self._next_maintenance:
-                events = (events or []) + self._maintain(mono)
+        record, events = self._ledger.store(key, error_type, message, wall, mono, merged, plugin, op, stack,
+                                            custom or normalised)
         if events:
             self._publish(events)
         return record
-
-    def _context(self, context: object, exception: BaseException | None) -> dict[str, Any] | None:
-        """The caller's context plus ``error.context`` (LEDMatrixError), as a safe copy."""
-        try:
-            extra = getattr(exception, "context", None) if exception is not None else None
-            extra = extra if isinstance(extra, dict) else None
-        except Exception:
-            extra = None
-        if context is None and not extra:
-            return None
-        limits = self.limits
-        merged = json_safe_context(context, limits.max_context_items, limits.max_context_text)
-        if extra:
-            merged.update(json_safe_context(extra, limits.max_context_items, limits.max_context_text))
-        return merged
-
-    def _count(self, error_type: str, plugin: str | None, mono: float, record: ErrorRecord) -> None:
-        """Update the cumulative and windowed counts (under the lock)."""
-        counts = self._error_counts
-        if error_type in counts:
-            counts[error_type] += 1
-        else:
-            counts[error_type if len(counts) < self.limits.max_error_types else OTHER] += 1
-        if plugin is None:
-            return
-        recent = self._plugin_recent.get(plugin) or self._plugin(plugin)
-        types = recent.types
-        if error_type in types:
-            types[error_type] += 1
-        else:
-            types[error_type if len(types) < self.limits.max_error_types else OTHER] += 1
-        recent.window.add(mono)
-        recent.last = record
-
-    def _plugin(self, plugin: str) -> _PluginRecent:
-        """Counters for a plugin seen for the first time (beyond ``max_plugins``: the "(other)" ones)."""
-        if len(self._plugin_recent) >= self.limits.max_plugins:
-            plugin = OTHER
-        recent = self._plugin_recent.get(plugin)
-        if recent is None:
-            recent = self._plugin_recent[plugin] = _PluginRecent(
-                WindowCounter(self._window), self._plugin_error_counts[plugin])
-        return recent
 
     # ------------------------------------------------------------------ time passing
 
     def tick(self) -> None:
         """Resolve quiet patterns and let severities decay; call it now and then (e.g. each update)."""
         try:
-            with self._lock:
-                events = self._maintain(self._clock.monotonic())
+            events = self._ledger.maintain(self._clock.monotonic())
             if events:
                 self._publish(events)
         except Exception:
             self._internal_errors += 1
-
-    def _maintain(self, now: float) -> list[PendingEvent]:
-        """Let the table age its patterns (under the lock, at most once a second)."""
-        self._next_maintenance = now + _MAINTENANCE_INTERVAL
-        return self._patterns_table.maintain(now)
 
     def _publish(self, pending: list[PendingEvent]) -> None:
         """Number the events, hand them to subscribers and trigger the automatic export."""
@@ -332,33 +234,16 @@ class ErrorAggregator:
 
     def active_patterns(self) -> list[ErrorPattern]:
         """Copies of the active patterns, most recently seen last."""
-        with self._lock:
-            now = self._clock.monotonic()
-            return self._patterns_table.active_patterns(now)
+        return self._ledger.active_patterns(self._clock.monotonic())
 
     def get_error_summary(self) -> dict[str, Any]:
         """Summary of all errors for reporting (the seed's keys, then ours)."""
         self.tick()
-        with self._lock:
-            now = self._clock.monotonic()
-            total = len(self._records)
-            counts = dict(self._error_counts)
-            by_plugin = {k: dict(v) for k, v in self._plugin_error_counts.items()}
-            patterns = self._patterns_table.active_patterns(now)
-            recent = list(itertools.islice(reversed(self._records), 20))
-            hours = (now - self._session_mono) / 3600.0
-        recent.reverse()
-        return {
-            "session_start": self._session_start.isoformat(),
-            "total_errors": total,
-            "error_rate_per_hour": round(total / max(hours, 0.01), 2),
-            "error_counts_by_type": counts,
-            "plugin_error_counts": by_plugin,
-            "active_patterns": {p.key: p.to_dict() for p in patterns},
-            "recent_errors": [r.to_dict() for r in recent],
-            "patterns_by_type": {k: v.to_dict() for k, v in merge_by_type(patterns).items()},
-            "stats": self.stats(),
-        }
+        now = self._clock.monotonic()
+        total, counts, by_plugin, patterns, recent = self._ledger.summary_parts(now)
+        hours = (now - self._session_mono) / 3600.0
+        return reports.summary(self._session_start, total, hours, counts, by_plugin, patterns, recent,
+                               self.stats())
 
     @property
     def _patterns(self) -> dict[str, ErrorPattern]:
@@ -368,37 +253,18 @@ class ErrorAggregator:
     def get_plugin_health(self, plugin_id: str) -> dict[str, Any]:
         """Health of one plugin: the seed's keys, with "recent" meaning within the pattern window."""
         self.tick()
-        with self._lock:
-            now = self._clock.monotonic()
-            plugin = identifier(plugin_id, self.limits.max_id_length) or ""
-            types = dict(self._plugin_error_counts.get(plugin, {}))
-            stats = self._plugin_recent.get(plugin)
-            recent = stats.window.count(now) if stats is not None else 0
-            last = stats.last if stats is not None and recent else None
-            worst = max((p.severity for p in self._patterns_table.active.values()
-                         if p.plugin_id == plugin and p.severity is not None), default=None)
-        if recent == 0:
-            status = "healthy"
-        elif recent < self.pattern_threshold:
-            status = "degraded"
-        else:
-            status = "unhealthy"
-        return {
-            "plugin_id": plugin_id,
-            "status": status,
-            "total_errors": sum(types.values()),
-            "error_types": types,
-            "recent_error_count": recent,
-            "last_error": last.to_dict() if last is not None else None,
-            "worst_active_severity": worst.label if worst is not None else None,
-        }
+        plugin = identifier(plugin_id, self.limits.max_id_length) or ""
+        types, recent, last, patterns = self._ledger.plugin_parts(plugin, self._clock.monotonic())
+        worst = max((Severity.parse(p.severity) for p in patterns), default=None)
+        return reports.plugin_health(plugin_id, types, recent, last, worst, self.pattern_threshold)
 
     def stats(self) -> dict[str, int]:
         """Counters about the aggregator itself: nothing is lost without being counted here."""
+        kept, tracked, active = self._ledger.sizes()
         return {
-            "records_kept": len(self._records),
-            "patterns_tracked": len(self._patterns_table.index),
-            "patterns_active": len(self._patterns_table.active),
+            "records_kept": kept,
+            "patterns_tracked": tracked,
+            "patterns_active": active,
             "subscribers": len(self._hub.subscriptions),
             "events_dropped": self._hub.dropped,
             "subscriber_failures": sum(s.failures for s in self._hub.subscriptions),
@@ -412,12 +278,7 @@ class ErrorAggregator:
     def clear_old_records(self, max_age_hours: float = 24) -> int:
         """Drop records older than ``max_age_hours`` (by monotonic age); returns how many."""
         max_age = positive_number("max_age_hours", max_age_hours, allow_zero=True) * 3600.0
-        with self._lock:
-            cutoff = self._clock.monotonic() - max_age
-            kept = [r for r in self._records if r.monotonic > cutoff]
-            cleared = len(self._records) - len(kept)
-            self._records = deque(kept, maxlen=self.max_records)
-            self._patterns_table.forget_dormant(cutoff)
+        cleared = self._ledger.clear_before(self._clock.monotonic() - max_age)
         if cleared:
             self.logger.info("Cleared %d old error records", cleared)
         return cleared
@@ -429,15 +290,15 @@ class ErrorAggregator:
         if filepath == "":
             raise ValueError("filepath must not be empty")
         summary = self.get_error_summary()
-        with self._lock:
-            records = list(self._records)
-        data = {
-            "exported_at": datetime.fromtimestamp(self._clock.wall()).isoformat(),
-            "summary": summary,
-            "all_records": [r.to_dict() for r in records],
-        }
+        data = reports.export_document(datetime.fromtimestamp(self._clock.wall()), summary,
+                                       self._ledger.all_records())
         write_json_atomic(Path(filepath), data)
         self.logger.info("Exported error data to %s", filepath)
+
+    @property
+    def _records(self) -> deque[ErrorRecord]:
+        """The records kept, oldest first (the seed's attribute; its tests read it)."""
+        return self._ledger.records
 
     def close(self) -> None:
         """Stop delivery threads and the exporter (an aggregator is usable until then)."""
@@ -455,61 +316,9 @@ class ErrorAggregator:
                                      self._clock.monotonic(), None,
                                      identifier(plugin_id, 64), identifier(operation, 64), None, None)
         except Exception:
-            return _unknown_record()
+            return unknown_record()
 
 
-
-def _unknown_record() -> ErrorRecord:
+def unknown_record() -> ErrorRecord:
     """The record returned when not even the error's type could be read (never raises)."""
     return ErrorRecord._make("Unknown", "", 0.0, 0.0, None, None, None, None, None)
-
-
-class _PluginRecent:
-    """A plugin's counts per type, its occurrences in the window and its last record."""
-
-    __slots__ = ("last", "types", "window")
-
-    def __init__(self, window: WindowCounter, types: defaultdict[str, int]) -> None:
-        self.window = window
-        self.types = types
-        self.last: ErrorRecord | None = None
-
-
-# ---------------------------------------------------------------------- process-wide instance
-
-_error_aggregator: ErrorAggregator | None = None
-_aggregator_lock = threading.Lock()
-
-
-def get_error_aggregator(
-    max_records: int = 1000,
-    pattern_threshold: int = 5,
-    pattern_window_minutes: float = 60,
-    export_path: Path | None = None,
-) -> ErrorAggregator:
-    """The process-wide aggregator, created on the first call (later arguments are ignored)."""
-    global _error_aggregator
-    with _aggregator_lock:
-        if _error_aggregator is None:
-            _error_aggregator = ErrorAggregator(
-                max_records=max_records,
-                pattern_threshold=pattern_threshold,
-                pattern_window_minutes=pattern_window_minutes,
-                export_path=export_path,
-            )
-        return _error_aggregator
-
-
-def record_error(
-    error: BaseException | object,
-    context: dict[str, Any] | None = None,
-    plugin_id: str | None = None,
-    operation: str | None = None,
-) -> ErrorRecord:
-    """Record an error to the process-wide aggregator. Never raises."""
-    try:
-        aggregator = get_error_aggregator()
-    except Exception:
-        return _unknown_record()
-    return aggregator.record_error(error=error, context=context, plugin_id=plugin_id,
-                                   operation=operation)

@@ -6,7 +6,7 @@ import hashlib
 import re
 import threading
 
-from .redact import redact_text
+from ..hygiene.redact import redact_text
 
 _NORMALISERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://\S+"), "<url>"),

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from ..model import Severity
 from .events import EventKind
 from .fingerprint import fingerprint_digest
-from .lifecycle import PatternState, Thresholds
-from .model import Severity
+from .limits import Limits
+from .pattern import PatternState, Thresholds
 from .records import ErrorPattern
-from .settings import Limits
 
 UPDATE_EVENT_INTERVAL = 1.0  # seconds between two "updated" events of one pattern
 

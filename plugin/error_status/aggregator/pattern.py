@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .model import Severity
+from ..model import Severity
 from .records import ErrorPattern
 from .window import WindowCounter
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .model import Severity
-from .stack import CapturedStack
+from ..hygiene.traces import CapturedStack
+from ..model import Severity
 
 
 class ErrorRecord:

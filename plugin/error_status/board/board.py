@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from .clock import SYSTEM_CLOCK, Clock
-from .events import EventKind, PatternEvent, Subscription
-from .model import Alert, BoardSnapshot, HealthState, PluginHealth, Severity
-from .records import ErrorPattern
-from .settings import positive_int, positive_number
-from .stack import safe_str
+from ..aggregator.delivery import Subscription
+from ..aggregator.events import EventKind, PatternEvent
+from ..aggregator.limits import positive_int, positive_number
+from ..clock import SYSTEM_CLOCK, Clock
+from ..model import Alert, BoardSnapshot, HealthState, PluginHealth, Severity
+from .alerts import alert_from_dict, alert_from_pattern, alert_to_dict, health_entry
 
 _MAX_EVENTS_PER_REFRESH = 512
 
@@ -110,7 +109,7 @@ class AlertBoard:
         """
         if not isinstance(health, Mapping):
             raise TypeError(f"health must be a mapping, got {type(health).__name__}")
-        entries = [entry for entry in map(_health_entry, list(health.items())) if entry is not None]
+        entries = [entry for entry in map(health_entry, list(health.items())) if entry is not None]
         with self._lock:
             self._external = dict(entries[: self._max_plugins])
             for plugin_id in self._external:
@@ -162,7 +161,7 @@ class AlertBoard:
                 known = health.get(pid)
                 plugins[pid] = {"state": (known.state if known else HealthState.HEALTHY).value,
                                 "reason": known.reason if known else ""}
-            return {"version": 1, "patterns": [_alert_to_dict(e.alert) for e in self._entries.values()],
+            return {"version": 1, "patterns": [alert_to_dict(e.alert) for e in self._entries.values()],
                     "plugins": plugins}
 
     def restore(self, state: Mapping[str, Any], expire_after: float) -> bool:
@@ -261,46 +260,3 @@ class AlertBoard:
         self._snapshot = BoardSnapshot(alerts=visible, health=health, alerts_version=version,
                                        show_all_clear=self._show_all_clear)
         return True
-
-
-def alert_from_pattern(pattern: ErrorPattern) -> Alert:
-    """The alert that shows a pattern."""
-    return Alert(key=pattern.key, severity=Severity.parse(pattern.severity), plugin_id=pattern.plugin_id,
-                 error_type=pattern.error_type,
-                 message=pattern.sample_messages[0] if pattern.sample_messages else "",
-                 count=pattern.count, first_seen=pattern.first_seen.timestamp(),
-                 last_seen=pattern.last_seen.timestamp(), operation=pattern.operation)
-
-
-def _alert_to_dict(alert: Alert) -> dict[str, Any]:
-    """An alert as JSON-safe data."""
-    return {"key": alert.key, "severity": alert.severity.label, "plugin_id": alert.plugin_id,
-            "error_type": alert.error_type, "message": alert.message, "count": alert.count,
-            "first_seen": alert.first_seen, "last_seen": alert.last_seen, "operation": alert.operation}
-
-
-def alert_from_dict(data: Mapping[str, Any]) -> Alert:
-    """An alert from ``_alert_to_dict`` data; ValueError/TypeError/KeyError when malformed."""
-    alert = Alert(key=str(data["key"]), severity=Severity.parse(data["severity"]),
-                  plugin_id=None if data.get("plugin_id") is None else str(data["plugin_id"]),
-                  error_type=str(data["error_type"]), message=str(data.get("message", "")),
-                  count=int(data["count"]), first_seen=float(data["first_seen"]),
-                  last_seen=float(data["last_seen"]),
-                  operation=None if data.get("operation") is None else str(data["operation"]))
-    if not (math.isfinite(alert.first_seen) and math.isfinite(alert.last_seen)):
-        raise ValueError("first_seen and last_seen must be finite")
-    return replace(alert, count=max(0, alert.count))
-
-
-def _health_entry(item: tuple[object, object]) -> tuple[str, tuple[HealthState, str]] | None:
-    """One ``plugin id -> (state, reason)`` entry made safe, or None when it cannot be."""
-    plugin_id, value = item
-    if not isinstance(plugin_id, str) or not plugin_id or not isinstance(value, tuple) or len(value) != 2:
-        return None
-    state, reason = value
-    if not isinstance(state, HealthState):
-        try:
-            state = HealthState(state)
-        except (ValueError, TypeError):
-            return None
-    return plugin_id, (state, reason if isinstance(reason, str) else safe_str(reason))

@@ -1,25 +1,17 @@
-"""What the board showed, kept across a restart of the display service in the host's cache
-(written only on change and at most every few seconds: the real cache writes to an SD card)."""
+"""The schema of the board's saved state (what survives a restart): strict validation of what is
+read back, and fitting of what is about to be written."""
 
 from __future__ import annotations
 
 import contextlib
 import itertools
 import json
-import logging
 import math
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .clock import SYSTEM_CLOCK, Clock
-from .model import HealthState, Severity
-from .stack import safe_str
-
-logger = logging.getLogger(__name__)
-
-# ---------------------------------------------------------------------- persistence across restarts
-
+from ..hygiene.traces import safe_str
+from ..model import HealthState, Severity
 
 STATE_VERSION = 1
 MAX_SAVED_PATTERNS = 64
@@ -29,92 +21,6 @@ _MAX_NUMBER = 2**53
 
 class InvalidState(ValueError):
     """A state that does not match the saved-state schema."""
-
-
-class StatePersistence:
-    """Keeps the plugin's state across a restart of the display service in the host's cache.
-
-    The real ``CacheManager`` writes to disk (an SD card): ``save`` writes only when the state
-    changed and at most every ``min_interval`` seconds; a change held back is written by a later
-    ``save`` or by ``flush``. Works with the real cache and with the harness's mock (only
-    arguments both accept are passed). Schema: see ``validate_state``.
-    """
-
-    def __init__(self, cache_manager: object, key: str = "error-status:state", min_interval: float = 10.0,
-                 clock: Clock = SYSTEM_CLOCK) -> None:
-        self.cache = cache_manager
-        self.key = key
-        self.min_interval = min_interval
-        self.clock = clock
-        self.writes = 0
-        self.failures = 0
-        self._written: str | None = None
-        self._pending: str | None = None
-        self._last_write: float | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def pending(self) -> bool:
-        """True when a change is waiting for the rate limit."""
-        return self._pending is not None
-
-    def save(self, state: Mapping[str, Any]) -> bool:
-        """Stage ``state`` (normalised, bounded); True when it was written now."""
-        try:
-            dump = _dump(normalise_state(state))
-        except (TypeError, ValueError) as error:
-            self.failures += 1
-            logger.warning("error-status: state not saved: %s", error)
-            return False
-        with self._lock:
-            if dump == self._written:
-                self._pending = None
-                return False
-            self._pending = dump
-            now = self.clock.monotonic()
-            if self._last_write is not None and now - self._last_write < self.min_interval:
-                return False
-            return self._write(now)
-
-    def flush(self) -> bool:
-        """Write a held-back change now (at cleanup); True when something was written."""
-        with self._lock:
-            return self._pending is not None and self._write(self.clock.monotonic())
-
-    def load(self) -> dict[str, Any] | None:
-        """The saved state, or None (nothing saved, or unreadable: then a warning is logged)."""
-        try:
-            raw = self.cache.get(self.key, max_age=None)  # type: ignore[attr-defined]
-        except Exception as error:
-            self.failures += 1
-            logger.warning("error-status: cannot read saved state %r: %s", self.key, safe_str(error))
-            return None
-        if raw is None:
-            return None
-        try:
-            state = validate_state(raw)
-        except InvalidState as error:
-            logger.warning("error-status: ignoring saved state %r: %s", self.key, error)
-            return None
-        with self._lock:
-            if self._written is None:
-                self._written = _dump(state)
-        return state
-
-    def _write(self, now: float) -> bool:
-        """Write the pending dump (called with the lock held)."""
-        dump = self._pending
-        assert dump is not None
-        self._last_write = now
-        try:
-            self.cache.set(self.key, json.loads(dump))  # type: ignore[attr-defined]
-        except Exception as error:
-            self.failures += 1
-            logger.warning("error-status: cannot save state %r: %s", self.key, safe_str(error))
-            return False
-        self._written, self._pending = dump, None
-        self.writes += 1
-        return True
 
 
 def validate_state(raw: object) -> dict[str, Any]:
@@ -136,7 +42,7 @@ def normalise_state(state: object) -> dict[str, Any]:
     return _clean_state(state, strict=False)
 
 
-def _dump(state: Mapping[str, Any]) -> str:
+def dump_state(state: Mapping[str, Any]) -> str:
     """A stable JSON text of ``state`` (for change detection and as the copy that is stored)."""
     return json.dumps(state, sort_keys=True, separators=(",", ":"), allow_nan=False)
 

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from .redact import REDACTED, is_secret_name, redact_text
-from .stack import safe_str
+from .traces import safe_str
 
 JsonValue = Any
 
@@ -91,3 +91,19 @@ def _text(value: object, max_text: int) -> str:
     text = str.__str__(value) if issubclass(type(value), str) else safe_str(value)
     text = redact_text(text[: 4 * max_text])
     return text if len(text) <= max_text else text[: max_text - 1] + "…"
+
+
+def merged_context(context: object, exception: BaseException | None, max_items: int,
+                   max_text: int) -> dict[str, JsonValue] | None:
+    """The caller's context plus ``exception.context`` (LEDMatrix's errors carry one), as a safe copy."""
+    try:
+        extra = getattr(exception, "context", None) if exception is not None else None
+        extra = extra if isinstance(extra, dict) else None
+    except Exception:
+        extra = None
+    if context is None and not extra:
+        return None
+    merged = json_safe_context(context, max_items, max_text)
+    if extra:
+        merged.update(json_safe_context(extra, max_items, max_text))
+    return merged

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import HealthState, Severity
-from .style import DEFAULT_HEALTH_COLOURS, DEFAULT_SEVERITY_COLOURS, RGB, Style, check_colour
+from ..model import HealthState, Severity
+from ..render.style import DEFAULT_HEALTH_COLOURS, DEFAULT_SEVERITY_COLOURS, RGB, Style, check_colour
 
 HOST_MODES = ("mirror", "replace", "off")
 

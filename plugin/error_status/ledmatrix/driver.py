@@ -1,5 +1,5 @@
-"""The process-wide error-status service: one aggregator, one board and one feeder thread, shared by
-every instance of the plugin (LEDMatrix re-uses the module; its harness builds sixteen instances)."""
+"""The driver: one aggregator, one board and the one thread that feeds them (host intake, pattern
+ageing, plugin health, saved state), shared by every instance of the plugin in a process."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from .aggregator import ErrorAggregator
-from .board import AlertBoard, alert_from_pattern
-from .clock import SYSTEM_CLOCK, Clock
+from ..clock import SYSTEM_CLOCK, Clock
+from ..model import BoardSnapshot, Severity
+from ..pipeline import Pipeline
 from .config import AggregatorSettings, PluginSettings
-from .host_health import read_host_health
-from .host_mirror import HostMirror, install_as_host_aggregator
-from .model import BoardSnapshot, Severity
+from .health import read_host_health
+from .install import install_as_host_aggregator
+from .logs import ErrorLogHandler, attach_log_handler, detach_log_handler
+from .mirror import HostMirror
 from .persistence import StatePersistence
-from .sources import ErrorLogHandler, attach_log_handler, detach_log_handler
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ STATE_KEY = "error-status:state"
 
 
 @dataclass(frozen=True)
-class ServiceKey:
-    """Settings that make a different service (everything else is per plugin instance)."""
+class DriverKey:
+    """Settings that make a different driver (everything else is per plugin instance)."""
 
     aggregator: AggregatorSettings
     min_severity: int
@@ -39,39 +39,41 @@ class ServiceKey:
     show_all_clear: bool
 
     @classmethod
-    def of(cls, settings: PluginSettings) -> ServiceKey:
+    def of(cls, settings: PluginSettings) -> DriverKey:
         """The key for a plugin's settings."""
         return cls(settings.aggregator, int(settings.min_severity), settings.alert_ttl_minutes,
                    settings.show_all_clear)
 
 
-class ErrorStatusService:
+class Driver:
     """Feeds the board: mirrors the host, records ERROR logs, resolves patterns, reads health.
 
     All of it runs on one daemon thread (started by ``start``), so the plugin's ``display()`` and
     ``has_live_content()`` only read the latest immutable snapshot.
     """
 
-    def __init__(self, key: ServiceKey, *, clock: Clock = SYSTEM_CLOCK,
+    def __init__(self, key: DriverKey, *, clock: Clock = SYSTEM_CLOCK,
                  host_module: Callable[[], ModuleType | None] | None = None,
                  poll_interval: float = POLL_INTERVAL) -> None:
         settings = key.aggregator
         self.key = key
         self.clock = clock
-        self.aggregator = ErrorAggregator(pattern_threshold=settings.pattern_threshold,
-                                          pattern_window_minutes=settings.pattern_window_minutes,
-                                          quiet_period_minutes=settings.quiet_period_minutes, clock=clock)
-        ttl = key.alert_ttl_minutes * 60.0 if key.alert_ttl_minutes else None
-        self.board = AlertBoard(clock=clock, min_severity=Severity(key.min_severity), alert_ttl=ttl,
-                                show_all_clear=key.show_all_clear)
-        self._subscription = self.aggregator.subscribe(name="alert-board")
-        self.board.follow(self._subscription)
+        self.pipeline = Pipeline.build(
+            pattern_threshold=settings.pattern_threshold,
+            pattern_window_minutes=settings.pattern_window_minutes,
+            quiet_period_minutes=settings.quiet_period_minutes, min_severity=Severity(key.min_severity),
+            alert_ttl=key.alert_ttl_minutes * 60.0 if key.alert_ttl_minutes else None,
+            show_all_clear=key.show_all_clear, clock=clock)
+        self.aggregator = self.pipeline.aggregator
+        self.board = self.pipeline.board
         self._host_module = host_module or _import_host_aggregator
         self._poll_interval = poll_interval
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._starting = False
+        self._started = threading.Event()
         self._mirror: HostMirror | None = None
         self._uninstall: Callable[[], None] | None = None
         self._log_handler: ErrorLogHandler | None = None
@@ -80,7 +82,6 @@ class ErrorStatusService:
         self._next_health = 0.0
         self._cycle_lock = threading.Lock()
         self.last_cycle = -float("inf")
-        self._dropped_seen = 0
         self._saved_snapshot: BoardSnapshot | None = None
         self.cycles = 0
         self.failures = 0
@@ -89,12 +90,18 @@ class ErrorStatusService:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self, plugin_manager: object, cache_manager: object) -> None:
-        """Attach to the host (once) and start the feeder thread."""
+        """Attach to the host (once) and start the feeder thread.
+
+        Only the decision to start is taken under the lock: attaching calls the host (its
+        aggregator, its cache), which must not run under a lock of ours.
+        """
         with self._lock:
-            if self._thread is not None:
+            if self._starting:
                 self._plugin_manager = plugin_manager or self._plugin_manager
                 return
+            self._starting = True
             self._plugin_manager = plugin_manager
+        try:
             self._attach_host()
             if self.key.aggregator.capture_error_logs:
                 self._log_handler = attach_log_handler(self.aggregator)
@@ -102,11 +109,17 @@ class ErrorStatusService:
                 self._persistence = StatePersistence(cache_manager, STATE_KEY, clock=self.clock)
                 self._restore()
             self.cycle()
-            self._thread = threading.Thread(target=self._run, name="error-status:feeder", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._run, name="error-status:feeder", daemon=True)
+            with self._lock:
+                if not self._stop.is_set():
+                    self._thread = thread
+                    thread.start()
+        finally:
+            self._started.set()
 
     def stop(self) -> None:
         """Stop the thread and detach everything that was attached; save the state once more."""
+        self._started.wait(timeout=5.0)  # a start in another thread finishes attaching first
         with self._lock:
             self._stop.set()
             self._wake.set()
@@ -122,8 +135,7 @@ class ErrorStatusService:
         if self._persistence is not None:
             self._persistence.save(self.board.state())
             self._persistence.flush()
-        self.board.close()
-        self.aggregator.close()
+        self.pipeline.close()
 
     def wake(self) -> None:
         """Ask the feeder for a cycle now (the host saw a new pattern)."""
@@ -163,7 +175,7 @@ class ErrorStatusService:
                 return
         if self.clock.monotonic() - self.last_cycle >= max_age:
             self.cycle()
-        elif self._subscription.pending:  # recorded straight into ours (logs, "replace" mode)
+        elif self.pipeline.subscription.pending:  # recorded straight into ours (logs, "replace" mode)
             self.board.refresh()
 
     def _intake_now(self) -> bool:
@@ -212,12 +224,7 @@ class ErrorStatusService:
         """Mirror the host, let patterns age, refresh the board (called with the cycle lock held)."""
         if self._mirror is not None:
             self._mirror.poll(lock_timeout)
-        self.aggregator.tick()
-        changed = self.board.refresh()
-        if self._subscription.dropped != self._dropped_seen:
-            self._dropped_seen = self._subscription.dropped
-            changed = self.board.resync(alert_from_pattern(p) for p in self.aggregator.active_patterns())
-        return changed
+        return self.pipeline.cycle()
 
     def _run(self) -> None:
         """Cycle every poll interval, or at once when woken, until stopped."""
@@ -244,12 +251,11 @@ class ErrorStatusService:
         if instance is self.aggregator:
             return
         self._mirror = HostMirror(instance, self.aggregator)
+        self._mirror.attach(self.wake)
         if mode == "replace":
-            self._mirror.attach(self.wake)
             self._uninstall = install_as_host_aggregator(module, self.aggregator, mirror=self._mirror)
-            self._mirror = None
-        else:
-            self._mirror.attach(self.wake)
+            if self._uninstall is not None:
+                self._mirror = None  # the host now records into ours
 
     def _restore(self) -> None:
         """Show what was active before the display service restarted."""
@@ -266,37 +272,3 @@ def _import_host_aggregator() -> ModuleType | None:
         return importlib.import_module("src.error_aggregator")
     except Exception:
         return None
-
-
-# ---------------------------------------------------------------------- one per process
-
-_services: dict[tuple[ServiceKey, tuple[tuple[str, int], ...]], tuple[ErrorStatusService, int]] = {}
-_services_lock = threading.Lock()
-
-
-def acquire(settings: PluginSettings, plugin_manager: object, cache_manager: object,
-            **options: Any) -> ErrorStatusService:
-    """The service for these settings, started once per process; pair with ``release``."""
-    key = (ServiceKey.of(settings), tuple(sorted((name, id(value)) for name, value in options.items())))
-    with _services_lock:
-        service, users = _services.get(key, (None, 0))
-        if service is None:
-            service = ErrorStatusService(key[0], **options)
-            service.registry_key = key
-        _services[key] = (service, users + 1)
-    service.start(plugin_manager, cache_manager)
-    return service
-
-
-def release(service: ErrorStatusService) -> None:
-    """One user fewer; the last one stops the service and detaches it from the host."""
-    key = service.registry_key
-    with _services_lock:
-        current, users = _services.get(key, (None, 0)) if key is not None else (None, 0)
-        if current is not service:
-            return
-        if users > 1:
-            _services[key] = (service, users - 1)
-            return
-        del _services[key]
-    service.stop()

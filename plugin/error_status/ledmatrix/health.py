@@ -3,16 +3,10 @@ the harness's mocks have neither, and every attribute may be missing or raise.""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .model import HealthState
-
-logger = logging.getLogger(__name__)
-
-# ---------------------------------------------------------------------- plugin health
-
+from ..model import HealthState
 
 MAX_HEALTH_PLUGINS = 256
 _MAX_REASON = 80
@@ -49,21 +43,6 @@ def read_host_health(plugin_manager: object) -> dict[str, _Health]:
         default = (HealthState.HEALTHY, "") if is_loaded else (HealthState.UNKNOWN, "")
         result[pid] = max(found, key=lambda health: health[0].rank) if found else default
     return result
-
-
-def plugin_names(plugin_manager: object) -> dict[str, str]:
-    """Display names from the manifests' ``"name"`` (ids without a usable name are left out)."""
-    manifests = _attribute(plugin_manager, "plugin_manifests")
-    try:
-        items = list(manifests.items()) if isinstance(manifests, Mapping) else []
-    except Exception:
-        return {}
-    names: dict[str, str] = {}
-    for pid, manifest in items[:MAX_HEALTH_PLUGINS]:
-        name = manifest.get("name") if isinstance(manifest, Mapping) else None
-        if _valid_id(pid) and isinstance(name, str) and _clean_reason(name):
-            names[pid] = _clean_reason(name)
-    return names
 
 
 def _from_tracker(summary: object) -> list[_Health]:

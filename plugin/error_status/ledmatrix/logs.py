@@ -13,8 +13,8 @@ import logging
 import threading
 from typing import Any
 
-from .aggregator import ErrorAggregator
-from .stack import safe_str
+from ..aggregator import ErrorAggregator
+from ..hygiene.traces import safe_str
 
 __all__ = [
     "LOGGED_ERROR",
@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 LOGGED_ERROR = "LoggedError"
+OWN_PLUGIN_LOGGER = "plugin.error-status"
 _PLUGIN_PREFIX = "plugin."
 _MAX_LOG_MESSAGE = 500
 
@@ -96,10 +97,12 @@ class ErrorLogHandler(logging.Handler):
 
 
 def is_own_logger(name: object) -> bool:
-    """True for this package's loggers, under any of the names it is imported as."""
+    """True for this package's loggers, under any of the names it is imported as, and for the
+    plugin's own logger (``plugin.error-status``: its failures are recorded where they happen)."""
     if not isinstance(name, str):
         return False
-    return name.startswith("error_status") or ".error_status" in name or "plugin_error_status" in name
+    return (name.startswith("error_status") or ".error_status" in name or "plugin_error_status" in name
+            or name == OWN_PLUGIN_LOGGER or name.startswith(OWN_PLUGIN_LOGGER + "."))
 
 
 def record_plugin_id(record: logging.LogRecord) -> str | None:

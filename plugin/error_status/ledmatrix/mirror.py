@@ -1,24 +1,19 @@
-"""Mirroring LEDMatrix's error aggregator into ours, exactly, without touching it; or (opt-in)
-replacing it. Nothing here imports the host: it is duck-typed, and every access is guarded."""
+"""Mirroring LEDMatrix's error aggregator into ours, exactly, without touching it. Nothing here
+imports the host: it is duck-typed, and every access is guarded."""
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, NamedTuple
 
-from .aggregator import ErrorAggregator
-from .events import Subscription
-from .host_wake import WakeListener, dispatcher_for, held, is_dispatcher
-from .stack import safe_str
-
-logger = logging.getLogger(__name__)
+from ..aggregator import ErrorAggregator
+from ..hygiene.traces import safe_str
+from .wake import WakeListener, dispatcher_for, held
 
 NO_DETAILS = "(details not kept by the host)"
 _USELESS_STACKS = frozenset({"NoneType: None\n", "NoneType: None", ""})
@@ -312,87 +307,3 @@ def _text(value: object) -> str:
 def _optional_text(value: object) -> str | None:
     """A host id as text, None when empty."""
     return None if not value else _text(value)
-
-
-# ---------------------------------------------------------------------- replacing the host's aggregator
-
-
-class _Installation:
-    """Our aggregator installed as the host module's singleton, and how to undo it."""
-
-    def __init__(self, module: ModuleType, ours: ErrorAggregator) -> None:
-        self.module = module
-        self.ours = ours
-        self.previous: object = None
-        self.subscriptions: list[Subscription] = []
-        self.active = False
-
-    def install(self, mirror: HostMirror | None) -> None:
-        """Swap the singleton, then carry over the old one's records and callbacks."""
-        with held(getattr(self.module, "_aggregator_lock", None), 1.0):
-            self.previous = getattr(self.module, "_error_aggregator", None)
-            self.module._error_aggregator = self.ours  # type: ignore[attr-defined]
-        self.active = True
-        previous = self.previous
-        if previous is None or previous is self.ours:
-            return
-        if mirror is not None and mirror.host is previous and mirror.ours is self.ours and mirror.baselined:
-            carry = mirror
-        else:
-            carry = HostMirror(previous, self.ours, replay_existing=True)
-        carry.poll()
-        carry.detach()
-        if carry.failures or carry.skipped or carry.backlog:
-            logger.warning("error-status: carried over %d host errors; %d without details were dropped%s",
-                           carry.fed, carry.backlog, " (host busy or unreadable)" if carry.skipped or
-                           carry.failures else "")
-        callbacks = getattr(previous, "_pattern_callbacks", None)
-        for callback in list(callbacks) if isinstance(callbacks, list | tuple) else ():
-            if callable(callback) and not is_dispatcher(callback):
-                self.subscriptions.append(self.ours.on_pattern_detected(callback))
-
-    def uninstall(self) -> None:
-        """Restore the previous singleton (if ours is still installed); idempotent."""
-        with _install_lock:
-            if not self.active:
-                return
-            self.active = False
-            with held(getattr(self.module, "_aggregator_lock", None), 1.0):
-                if getattr(self.module, "_error_aggregator", None) is self.ours:
-                    self.module._error_aggregator = self.previous  # type: ignore[attr-defined]
-            for subscription in self.subscriptions:
-                subscription.close()
-            self.subscriptions = []
-            if _installs.get(id(self.module)) is self:
-                del _installs[id(self.module)]
-
-
-_installs: dict[int, _Installation] = {}
-_install_lock = threading.RLock()
-
-
-def install_as_host_aggregator(host_module: ModuleType, ours: ErrorAggregator, *,
-                               mirror: HostMirror | None = None) -> Callable[[], None]:
-    """Opt-in: make ``ours`` the host's ``get_error_aggregator()`` singleton; returns ``uninstall``.
-
-    The host's module-level ``record_error`` looks the singleton up on every call, so the swap
-    takes effect at the next record. Carried over from the old instance:
-    - its history, fed into ours: the records it kept, plus at most ``max_per_poll`` older
-      occurrences from its counts without details (a warning tells what was dropped); given an
-      attached ``mirror`` of it, only what that mirror had not fed yet (the mirror is detached);
-    - its pattern callbacks, re-registered on ours (``uninstall`` closes them); patterns found
-      in the carried history are not announced to them again.
-    A record in flight during the swap (old instance fetched before, recorded after the
-    carry-over) is lost; ``uninstall`` does not hand back what ours recorded meanwhile.
-    Idempotent: installing the same aggregator again returns the same ``uninstall``.
-    """
-    with _install_lock:
-        current = _installs.get(id(host_module))
-        if current is not None and current.module is host_module and current.active:
-            if current.ours is ours and getattr(host_module, "_error_aggregator", None) is ours:
-                return current.uninstall
-            current.uninstall()
-        installation = _Installation(host_module, ours)
-        _installs[id(host_module)] = installation
-        installation.install(mirror)
-        return installation.uninstall

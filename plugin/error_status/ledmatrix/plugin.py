@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from PIL import Image
 
+from ..clock import SYSTEM_CLOCK, Clock
+from ..model import BoardSnapshot
+from ..panels.display_manager import DisplayManagerPanel
+from ..render import Renderer
+from .base import host_base
 from .config import ConfigError, PluginSettings, parse_settings
-from .layout import check_size
-from .model import BoardSnapshot
-from .plugin_base import host_base
-from .render import Renderer
-from .service import ErrorStatusService, ServiceKey, acquire, release
+from .driver import Driver, DriverKey
+from .failures import FailureLog
+from .registry import acquire, release
 
 BasePlugin: Any = host_base()
 
-_LOGGED_FAILURES = frozenset({1, 10, 100, 1000})
 STALE_AFTER = 1.0  # seconds: the feeder cycles every 0.25 s; past this display() cycles itself
 
 
@@ -40,12 +41,14 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self.enable_scrolling = True
         self.needs_high_fps = True
         self._renderer = Renderer(self.settings.style)
-        self._service_options = dict(service_options or {})
-        self._service: ErrorStatusService | None = acquire(self.settings, plugin_manager, cache_manager,
-                                                           **self._service_options)
+        self._driver_options = dict(service_options or {})
+        self._clock: Clock = self._driver_options.get("clock", SYSTEM_CLOCK)
+        self._panel = DisplayManagerPanel(display_manager)
+        self._driver: Driver | None = acquire(self.settings, plugin_manager, cache_manager,
+                                               **self._driver_options)
         self._t0: float | None = None
         self._cycle_start: float | None = None
-        self.display_failures = 0
+        self._failures = FailureLog(self.logger, "error-status could not draw")
 
     # ------------------------------------------------------------------ host hooks
 
@@ -58,25 +61,31 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
 
     def update(self) -> None:
         """Nudge the feeder thread (the work is there, so this never holds the display lock long)."""
-        if self._service is not None:
-            self._service.wake()
+        if self._driver is not None:
+            self._driver.wake()
 
     def display(self, force_clear: bool = False, display_mode: str | None = None) -> bool:
         """Draw the current frame; False when there is nothing to show. Never raises."""
         try:
             return self._display(force_clear)
-        except Exception:
-            self.display_failures += 1
-            if self.display_failures in _LOGGED_FAILURES:
-                self.logger.exception("error-status could not draw (failure %d)", self.display_failures)
+        except Exception as error:
+            self._failures.failed(error)
+            driver = self._driver
+            if driver is not None:  # our own failure is a failure like any other: on the board
+                driver.aggregator.record_error(error, plugin_id=self.plugin_id, operation="display")
             return False
+
+    @property
+    def display_failures(self) -> int:
+        """How many times ``display()`` failed."""
+        return self._failures.count
 
     def has_live_content(self) -> bool:
         """True while an alert at or above the takeover severity is shown (O(1))."""
-        service = self._service
-        if service is None:
+        driver = self._driver
+        if driver is None:
             return False
-        worst = service.board.worst_visible()
+        worst = driver.board.worst_visible()
         return worst is not None and worst >= self.settings.takeover_severity
 
     def supports_dynamic_duration(self) -> bool:
@@ -89,12 +98,12 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
 
     def is_cycle_complete(self) -> bool:
         """True once every active alert has scrolled past since the turn began."""
-        service = self._service
-        if service is None or self._cycle_start is None:
+        driver = self._driver
+        if driver is None or self._cycle_start is None:
             return True
-        width, height = self._size()
-        seconds = self._renderer.cycle_seconds(service.snapshot, width, height)
-        if time.monotonic() - self._cycle_start < seconds:
+        width, height = self._panel.size
+        seconds = self._renderer.cycle_seconds(driver.snapshot, width, height)
+        if self._clock.monotonic() - self._cycle_start < seconds:
             return False
         self._cycle_start = None
         return True
@@ -108,7 +117,7 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         snapshot = self._snapshot()
         if snapshot is None or (snapshot.all_clear and not self.settings.show_all_clear):
             return None
-        width, height = self._size()
+        width, height = self._panel.size
         return self._renderer.vegas_strip(snapshot, width, height)
 
     def get_vegas_content_type(self) -> str:
@@ -122,19 +131,19 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
             self.logger.error("error-status config change ignored: %s", error)
             return
         super().on_config_change(new_config)
-        old_key = ServiceKey.of(self.settings)
+        old_key = DriverKey.of(self.settings)
         self.settings = settings
         self._renderer = Renderer(settings.style)
-        if ServiceKey.of(settings) != old_key and self._service is not None:
-            release(self._service)
-            self._service = acquire(settings, self.plugin_manager, self.cache_manager,
-                                    **self._service_options)
+        if DriverKey.of(settings) != old_key and self._driver is not None:
+            release(self._driver)
+            self._driver = acquire(settings, self.plugin_manager, self.cache_manager,
+                                    **self._driver_options)
 
     def cleanup(self) -> None:
-        """Detach from the shared service (the last instance stops it and detaches from the host)."""
-        service, self._service = self._service, None
-        if service is not None:
-            release(service)
+        """Detach from the shared driver (the last instance stops it and detaches from the host)."""
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            release(driver)
         cleanup = getattr(super(), "cleanup", None)
         if cleanup is not None:
             cleanup()
@@ -143,39 +152,27 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
 
     def _display(self, force_clear: bool) -> bool:
         """Render the snapshot and push it to the display manager."""
-        if self._service is not None:
-            self._service.refresh_for_frame(STALE_AFTER)
+        if self._driver is not None:
+            self._driver.refresh_for_frame(STALE_AFTER)
         snapshot = self._snapshot()
         if snapshot is None or (snapshot.all_clear and not self.settings.show_all_clear):
             return False
-        width, height = self._size()
-        now = time.monotonic()
+        width, height = self._panel.size
+        now = self._clock.monotonic()
         if force_clear or self._t0 is None:
             self._t0 = now  # each turn starts with the worst alert at the left edge
         if self._cycle_start is None:
             self._cycle_start = now
         frame = self._renderer.render(snapshot, width, height, now - self._t0)
-        manager = self.display_manager
         if force_clear:
-            manager.clear()
-        manager.image.paste(frame, (0, 0))  # read after clear(): it replaces the image
-        manager.update_display()
+            self._panel.clear()
+        self._panel.show(frame)
         return True
 
     def _snapshot(self) -> BoardSnapshot | None:
-        """The service's current snapshot."""
-        service = self._service
-        return service.snapshot if service is not None else None
-
-    def _size(self) -> tuple[int, int]:
-        """The panel's logical size, as the host documents it (``display_manager.matrix``)."""
-        manager = self.display_manager
-        matrix = getattr(manager, "matrix", None)
-        width = getattr(matrix, "width", None) or getattr(manager, "width", None)
-        height = getattr(matrix, "height", None) or getattr(manager, "height", None)
-        if not isinstance(width, int) or not isinstance(height, int):
-            width, height = manager.image.size
-        return check_size(width, height)
+        """The driver's current snapshot."""
+        driver = self._driver
+        return driver.snapshot if driver is not None else None
 
 
 def _settings(config: Any) -> tuple[PluginSettings, str]:

@@ -1,18 +1,14 @@
 """Wake-ups from the host's aggregator: one callback per host aggregator per process, however many
-mirrors listen (the host has no way to unregister a callback)."""
+mirrors listen (the host has no way to unregister a callback); and ``held``, for taking a lock of
+the host's with a timeout."""
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
-
-logger = logging.getLogger(__name__)
-
-# ---------------------------------------------------------------------- wake-ups from the host
 
 
 class WakeListener:
@@ -81,22 +77,45 @@ _registry_lock = threading.Lock()
 
 
 def dispatcher_for(host: object) -> Any | None:
-    """The process's dispatcher on ``host``, registered on first use (None: host has no hook)."""
+    """The process's dispatcher on ``host``, registered on first use (None: host has no hook).
+
+    The host's ``on_pattern_detected`` and its callback list are foreign code: they are called
+    outside the registry's lock (a racing thread may see the dispatcher a moment before the host
+    calls it; its mirror polls anyway).
+    """
     with _registry_lock:
-        entry = _dispatchers.get(id(host))
-        if entry is not None and entry[0]() is host:
-            return entry[1]
-        dispatcher = _registered_dispatcher(host)
-        if dispatcher is None:
-            register = getattr(host, "on_pattern_detected", None)
-            if not callable(register):
-                return None
-            dispatcher = _Dispatcher()
-            register(dispatcher)
+        known = _known(host)
+    if known is not None:
+        return known
+    found = _registered_dispatcher(host)
+    register = None
+    if found is None:
+        register = getattr(host, "on_pattern_detected", None)
+        if not callable(register):
+            return None
+    candidate = found if found is not None else _Dispatcher()
+    with _registry_lock:
+        known = _known(host)
+        if known is not None:
+            return known
         for key in [k for k, (ref, _) in _dispatchers.items() if ref() is None]:
             del _dispatchers[key]
-        _dispatchers[id(host)] = (_reference(host), dispatcher)
-        return dispatcher
+        _dispatchers[id(host)] = (_reference(host), candidate)
+    if register is not None:
+        try:
+            register(candidate)
+        except BaseException:
+            with _registry_lock:
+                if _known(host) is candidate:
+                    del _dispatchers[id(host)]
+            raise
+    return candidate
+
+
+def _known(host: object) -> Any | None:
+    """The dispatcher registered for ``host`` (called with the registry lock held)."""
+    entry = _dispatchers.get(id(host))
+    return entry[1] if entry is not None and entry[0]() is host else None
 
 
 def _registered_dispatcher(host: object) -> Any | None:

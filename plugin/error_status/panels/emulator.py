@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from PIL import Image
 
-from .panel import PanelUnavailable, check_frame, check_open
+from .base import PanelUnavailable, check_frame, check_open
 
 if TYPE_CHECKING:
     import numpy as np

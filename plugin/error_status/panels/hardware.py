@@ -7,7 +7,7 @@ from typing import Any
 
 from PIL import Image
 
-from .panel import PanelUnavailable, check_frame, check_open
+from .base import PanelUnavailable, check_frame, check_open
 
 # RGBMatrixOptions properties across binding versions (bindings/python/rgbmatrix/core.pyx).
 RGBMATRIX_OPTION_NAMES = frozenset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .model import Alert, BoardSnapshot, HealthState, PluginHealth, Severity
+from ..model import Alert, BoardSnapshot, HealthState, PluginHealth, Severity
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z: fixed wall times keep scenes deterministic
 

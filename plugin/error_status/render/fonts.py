@@ -65,11 +65,11 @@ class _BdfInfo:
 
 def font_dir() -> Path:
     """The directory holding the bundled fonts (wheel layout first, then the repository layout)."""
-    here = Path(__file__)
-    wheel = here.parent / "assets" / "fonts"
+    package = Path(__file__).parent.parent  # error_status/
+    wheel = package / "assets" / "fonts"
     if wheel.is_dir():
         return wheel
-    repo = here.resolve().parents[2] / "assets" / "fonts"
+    repo = package.resolve().parents[1] / "assets" / "fonts"
     if repo.is_dir():
         return repo
     raise FileNotFoundError(f"bundled fonts not found: looked in {wheel} and {repo}")

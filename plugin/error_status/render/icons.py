@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PIL import ImageDraw
 
-from .model import HealthState, Severity
+from ..model import HealthState, Severity
 
 RGB = tuple[int, int, int]
 BLACK: RGB = (0, 0, 0)

@@ -6,7 +6,7 @@ import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .model import HealthState, Severity
+from ..model import HealthState, Severity
 
 RGB = tuple[int, int, int]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..hygiene.redact import redact_text, visible_text
 from .fonts import BitmapFont
-from .redact import redact_text, visible_text
 
 PLACEHOLDER = "<unprintable>"
 REPLACEMENT = "?"
