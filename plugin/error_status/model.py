@@ -77,7 +77,13 @@ _SEVERITY_HEALTH = {
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """One active pattern as the panel shows it."""
+    """One active problem as the panel shows it.
+
+    ``origin`` says where it comes from: ``"pattern"`` (the aggregator's error patterns),
+    ``"health"`` (the host's view of a plugin: circuit open, not updating, failed to load...; then
+    ``error_type`` names the condition), ``"alertmanager"`` (the fleet; ``error_type`` is the
+    alertname) or ``"test"`` (a test alert asked for from the web UI).
+    """
 
     key: str
     severity: Severity
@@ -88,6 +94,7 @@ class Alert:
     first_seen: float
     last_seen: float
     operation: str | None = None
+    origin: str = "pattern"
 
     @property
     def source(self) -> str:
