@@ -16,6 +16,11 @@ from error_status.model import HealthState
 H = HealthState
 
 
+def health_pairs(plugin_manager: object) -> dict[str, tuple[HealthState, str]]:
+    """``read_host_health`` as (state, reason) per plugin."""
+    return {pid: (report.state, report.reason) for pid, report in read_host_health(plugin_manager).items()}
+
+
 def manager(tracker: FakeHealthTracker | None, states: FakeStateManager | None, loaded: list[str],
             discovered: list[str] | None = None) -> FakePluginManager:
     ids = [*loaded, *(discovered or [])]
@@ -37,7 +42,7 @@ def manager(tracker: FakeHealthTracker | None, states: FakeStateManager | None, 
 def test_health_tracker_mapping(fields: dict[str, Any], expected: tuple[HealthState, str]) -> None:
     tracker = FakeHealthTracker()
     tracker.set("weather", **fields)
-    assert read_host_health(manager(tracker, None, ["weather"])) == {"weather": expected}
+    assert health_pairs(manager(tracker, None, ["weather"])) == {"weather": expected}
     assert tracker.summary_calls == [(("weather",), {})]  # never force_reload
     assert tracker.skip_calls == 0  # never should_skip_plugin
 
@@ -49,7 +54,7 @@ class CircuitState(enum.Enum):
 def test_circuit_state_as_an_enum_is_understood() -> None:
     tracker = FakeHealthTracker()
     tracker.set("weather", circuit_state=CircuitState.OPEN)
-    assert read_host_health(manager(tracker, None, ["weather"]))["weather"] == (H.FAILING, "circuit open")
+    assert health_pairs(manager(tracker, None, ["weather"]))["weather"] == (H.FAILING, "circuit open")
 
 
 def test_state_manager_mapping() -> None:
@@ -63,7 +68,7 @@ def test_state_manager_mapping() -> None:
                                                    "timestamp": 1767225600.0, "recoverable": True})
     states.set_state_with_error("typed", "enabled", {"error_type": "KeyError", "timestamp": datetime.now()})
     pm = manager(None, states, ["ok", "busy", "off", "slow", "typed"], discovered=["broken", "never"])
-    assert read_host_health(pm) == {
+    assert health_pairs(pm) == {
         "ok": (H.HEALTHY, ""),
         "busy": (H.HEALTHY, ""),
         "off": (H.DISABLED, "disabled"),
@@ -82,7 +87,7 @@ def test_the_worse_of_tracker_and_state_wins() -> None:
     states.set_state("b", "enabled")
     tracker.set("c", degraded=True, degraded_reason="schema")
     states.set_state("c", "disabled")
-    health = read_host_health(manager(tracker, states, ["a", "b", "c"]))
+    health = health_pairs(manager(tracker, states, ["a", "b", "c"]))
     assert health == {"a": (H.FAILING, "crashed"), "b": (H.FAILING, "circuit open"),
                       "c": (H.DEGRADED, "schema")}
 
@@ -90,26 +95,26 @@ def test_the_worse_of_tracker_and_state_wins() -> None:
 def test_tracker_is_asked_about_loaded_plugins_only() -> None:
     tracker, states = FakeHealthTracker(), FakeStateManager()
     states.set_state("loaded", "enabled")
-    read_host_health(manager(tracker, states, ["loaded"], discovered=["disabled", "failed"]))
+    health_pairs(manager(tracker, states, ["loaded"], discovered=["disabled", "failed"]))
     assert [args for args, _ in tracker.summary_calls] == [("loaded",)]
     assert sorted(tracker._health_state) == ["loaded"]  # disabled ones not added to its table
 
 
 def test_no_information_means_healthy_if_loaded_else_unknown() -> None:
     pm = manager(None, None, ["running"], discovered=["elsewhere"])
-    assert read_host_health(pm) == {"running": (H.HEALTHY, ""), "elsewhere": (H.UNKNOWN, "")}
+    assert health_pairs(pm) == {"running": (H.HEALTHY, ""), "elsewhere": (H.UNKNOWN, "")}
 
 
 def test_ids_come_from_manifests_and_plugins_without_duplicates() -> None:
     pm = FakePluginManager(manifests={"a": {}, "b": {}}, plugins={"b": object(), "c": object()})
-    assert list(read_host_health(pm)) == ["a", "b", "c"]
+    assert list(health_pairs(pm)) == ["a", "b", "c"]
 
 
 def test_without_plugins_attribute_every_id_is_asked() -> None:
     tracker = FakeHealthTracker()
     tracker.set("a", circuit_state="open")
     pm = SimpleNamespace(plugin_manifests={"a": {}, "b": {}}, health_tracker=tracker)
-    assert read_host_health(pm) == {"a": (H.FAILING, "circuit open"), "b": (H.HEALTHY, "")}
+    assert health_pairs(pm) == {"a": (H.FAILING, "circuit open"), "b": (H.HEALTHY, "")}
 
 
 @pytest.mark.parametrize("pm", [
@@ -120,7 +125,7 @@ def test_without_plugins_attribute_every_id_is_asked() -> None:
     SimpleNamespace(plugins=42, plugin_manifests=""),
 ])
 def test_nothing_available_gives_an_empty_dict(pm: object) -> None:
-    assert read_host_health(pm) == {}
+    assert health_pairs(pm) == {}
 
 
 class Raising:
@@ -148,8 +153,8 @@ class RaisingPluginManager:
 
 
 def test_attributes_that_raise_or_return_garbage_never_crash() -> None:
-    assert read_host_health(Raising()) == {}
-    assert read_host_health(RaisingPluginManager()) == {"a": (H.HEALTHY, ""), "b": (H.HEALTHY, "")}
+    assert health_pairs(Raising()) == {}
+    assert health_pairs(RaisingPluginManager()) == {"a": (H.HEALTHY, ""), "b": (H.HEALTHY, "")}
 
 
 def test_one_raising_summary_does_not_lose_the_others() -> None:
@@ -163,7 +168,7 @@ def test_one_raising_summary_does_not_lose_the_others() -> None:
         return original(pid)
 
     tracker.get_health_summary = flaky  # type: ignore[method-assign,assignment]
-    health = read_host_health(manager(tracker, None, ["a", "b"]))
+    health = health_pairs(manager(tracker, None, ["a", "b"]))
     assert health == {"a": (H.HEALTHY, ""), "b": (H.FAILING, "circuit open")}
 
 

@@ -57,6 +57,12 @@ class Host:
         self.instances.append(instance)
         return instance
 
+    def settle(self) -> None:
+        """Let every instance's driver run a full cycle now (its thread would, when woken)."""
+        for instance in self.instances:
+            if instance._driver is not None:
+                instance._driver.cycle(block=True)
+
     def fail(self, plugin_id: str, times: int, message: str = "Read timed out after 10s",
              error: type[Exception] = TimeoutError) -> None:
         """What LEDMatrix's PluginExecutor does when a plugin's update() raises."""
@@ -90,11 +96,17 @@ def test_a_failing_plugin_turns_the_panel_amber_on_the_next_frame_then_clears(ho
     assert ALL_CLEAR_COLOUR in colours(host.display.pushed[-1])
     host.fail("weather", 3)
     clock.advance(1.0)
+    host.settle()
     assert plugin.display() is True
     frame = host.display.pushed[-1]
     assert AMBER in colours(frame, header_box(64, 32))
     assert ALL_CLEAR_COLOUR not in colours(frame)
-    clock.advance(10 * 60)
+    clock.advance(10 * 60)  # the alert has resolved, but weather's errors are still in the window
+    host.settle()
+    plugin.display()
+    assert ALL_CLEAR_COLOUR not in colours(host.display.pushed[-1])
+    clock.advance(60 * 60)  # the errors have left the window: ALL OK
+    host.settle()
     plugin.display()
     frame = host.display.pushed[-1]
     assert AMBER not in colours(frame) and ALL_CLEAR_COLOUR in colours(frame)
@@ -104,10 +116,12 @@ def test_escalation_to_critical_takes_over_with_live_priority(host: Host, clock:
     plugin = host.plugin({"pattern_threshold": 2, "live_priority": True})
     host.fail("nhl-scoreboard", 4, "KeyError 'homeTeam'", KeyError)
     clock.advance(1.0)
+    host.settle()
     plugin.display()
     assert not plugin.has_live_content()
     host.fail("nhl-scoreboard", 4, "KeyError 'homeTeam'", KeyError)
     clock.advance(1.0)
+    host.settle()
     plugin.display()
     assert plugin.has_live_content()
     assert RED in colours(host.display.pushed[-1], header_box(64, 32))
@@ -118,6 +132,7 @@ def test_display_returns_false_when_all_clear_is_off(host: Host, clock: ManualCl
     assert plugin.display(force_clear=True) is False
     host.fail("weather", 2)
     clock.advance(1.0)
+    host.settle()
     assert plugin.display() is True
 
 
@@ -178,6 +193,7 @@ def test_state_survives_a_restart_through_the_cache(host: Host, clock: ManualClo
     plugin = host.plugin({"pattern_threshold": 2})
     host.fail("weather", 3)
     clock.advance(1.0)
+    host.settle()
     plugin.display()
     plugin.cleanup()
     host.instances.clear()
@@ -200,6 +216,7 @@ def test_dynamic_duration_waits_for_the_ticker_to_pass(host: Host, clock: Manual
     plugin = host.plugin({"pattern_threshold": 2})
     host.fail("weather", 2, "HTTPSConnectionPool(host='api.openweathermap.org'): Read timed out")
     clock.advance(1.0)
+    host.settle()
     plugin.display(force_clear=True)
     assert plugin.supports_dynamic_duration()
     assert plugin.is_cycle_complete() is False
@@ -228,6 +245,7 @@ def test_replace_mode_shows_a_new_pattern_on_the_next_frame(clock: ManualClock) 
         plugin.display(force_clear=True)
         for _ in range(2):
             module.get_error_aggregator().record_error(TimeoutError("slow"), plugin_id="weather")
+        made.settle()  # the driver is woken by the events; here it runs its cycle at once
         plugin.display()  # no time has passed: only the pending events can have brought it
         assert AMBER in colours(made.display.pushed[-1], header_box(64, 32))
     finally:

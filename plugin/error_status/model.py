@@ -54,6 +54,11 @@ class HealthState(enum.Enum):
         """Badness: higher is worse; used to pick the worst plugins when not all fit."""
         return _HEALTH_RANK[self]
 
+    @property
+    def ok(self) -> bool:
+        """Nothing wrong: healthy, disabled by its owner, or not loaded (nothing known)."""
+        return self.rank <= _HEALTH_RANK[HealthState.UNKNOWN]
+
     @classmethod
     def for_severity(cls, severity: Severity) -> HealthState:
         """The health state a plugin with an active alert of this severity is in."""
@@ -103,6 +108,22 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class HealthReport:
+    """What a source (the host, the aggregator's own counts) says about one plugin now.
+
+    ``condition`` names what is wrong when it is worth an alert of its own (``"CircuitOpen"``,
+    ``"CircuitHalfOpen"``, ``"NotUpdating"``, ``"LoadFailed"``, ``"InitFailed"``,
+    ``"DisabledAfterFailures"``, ``"StateError"``, ``"Degraded"``); None when the state alone says
+    it (a dot, and no ALL OK). ``failures`` is how many failures the source counted (0: unknown).
+    """
+
+    state: HealthState
+    reason: str = ""
+    condition: str | None = None
+    failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class PluginHealth:
     """Health of one plugin and a short reason for it."""
 
@@ -116,14 +137,16 @@ class BoardSnapshot:
     """What the panel shows at one moment: immutable, so the renderer can cache by identity.
 
     ``alerts`` are ordered worst first, then most recent first. ``health`` is in a stable order
-    (by plugin id). ``alerts_version`` is the board's count of changes to ``alerts`` (not to
-    ``health``); the renderer keys its cache on the snapshot object itself.
+    (by plugin id). ``muted`` counts active alerts that are not shown (below ``min_severity``,
+    acknowledged or snoozed). ``alerts_version`` is the board's count of changes to ``alerts``
+    (not to ``health``); the renderer keys its cache on the snapshot object itself.
     """
 
     alerts: tuple[Alert, ...] = ()
     health: tuple[PluginHealth, ...] = ()
     alerts_version: int = 0
     show_all_clear: bool = True
+    muted: int = 0
 
     @property
     def worst(self) -> Severity | None:
@@ -132,5 +155,12 @@ class BoardSnapshot:
 
     @property
     def all_clear(self) -> bool:
-        """True when no alert is active."""
-        return not self.alerts
+        """True only when every source agrees nothing is wrong: no alert shown or muted, and no
+        plugin in a state that is not OK."""
+        return not self.alerts and not self.muted and all(h.state.ok for h in self.health)
+
+    @property
+    def unhealthy(self) -> tuple[PluginHealth, ...]:
+        """Plugins whose state is not OK, worst first."""
+        return tuple(sorted((h for h in self.health if not h.state.ok),
+                            key=lambda h: (-h.state.rank, h.plugin_id)))

@@ -3,7 +3,6 @@ with input made safe first (``hygiene``) and lifecycle events published outside 
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import time
@@ -25,7 +24,6 @@ from .events import EventKind, PatternEvent, event_kinds
 from .export import AutoExporter, write_json_atomic
 from .fingerprint import MessageCleaner
 from .ledger import Ledger
-from .lifecycle import PendingEvent
 from .limits import Limits, positive_int, positive_number
 from .pattern import Thresholds
 from .records import ErrorPattern, ErrorRecord, merge_by_type
@@ -49,7 +47,7 @@ class ErrorAggregator:
         limits: bounds on every collection (see ``Limits``)
         clock: monotonic and wall time; inject a ``ManualClock`` in tests
         export_min_interval: seconds between two automatic exports (SD cards wear out)
-        delivery_wait: seconds ``record_error`` may wait for quick subscribers to finish
+        delivery_wait: seconds ``record_error`` may wait for a quick subscriber's callback to run
     """
 
     def __init__(
@@ -64,7 +62,7 @@ class ErrorAggregator:
         limits: Limits | None = None,
         clock: Clock = SYSTEM_CLOCK,
         export_min_interval: float = 300.0,
-        delivery_wait: float = 0.05,
+        delivery_wait: float = 0.02,
     ) -> None:
         self.max_records = positive_int("max_records", max_records)
         self.pattern_threshold = positive_int("pattern_threshold", pattern_threshold)
@@ -92,12 +90,12 @@ class ErrorAggregator:
         self._cleaner = MessageCleaner(self.limits.max_message_length)
         self._stacks = RedactionCache()
         thresholds = Thresholds(self.pattern_threshold, float(hysteresis))
-        self._ledger = Ledger(self.max_records, thresholds, self._window, quiet_minutes * 60.0, self.limits)
+        self._ledger = Ledger(self.max_records, thresholds, self._window, quiet_minutes * 60.0, self.limits,
+                              self._hub)
         self._lock = self._ledger.lock
         # the seed's names for its cumulative counts (read by its tests and by mirrors of it)
         self._error_counts = self._ledger.counts.by_type
         self._plugin_error_counts = self._ledger.counts.by_plugin
-        self._sequence = itertools.count(1)
         self._internal_errors = 0
         self._session_mono = clock.monotonic()
         self._session_start = datetime.fromtimestamp(clock.wall())
@@ -169,10 +167,10 @@ class ErrorAggregator:
             context, exception, limits.max_context_items, limits.max_context_text)
         custom = None if fingerprint is None else fingerprint_text(fingerprint)
         key = ("fp", custom) if custom is not None else (plugin, error_type, op, normalised)
-        record, events = self._ledger.store(key, error_type, message, wall, mono, merged, plugin, op, stack,
-                                            custom or normalised)
-        if events:
-            self._publish(events)
+        record, published = self._ledger.store(key, error_type, message, wall, mono, merged, plugin, op,
+                                               stack, custom or normalised)
+        if published:
+            self._announce(*published)
         return record
 
     # ------------------------------------------------------------------ time passing
@@ -180,21 +178,19 @@ class ErrorAggregator:
     def tick(self) -> None:
         """Resolve quiet patterns and let severities decay; call it now and then (e.g. each update)."""
         try:
-            events = self._ledger.maintain(self._clock.monotonic())
-            if events:
-                self._publish(events)
+            published = self._ledger.maintain(self._clock.monotonic())
+            if published:
+                self._announce(*published)
         except Exception:
             self._internal_errors += 1
 
-    def _publish(self, pending: list[PendingEvent]) -> None:
-        """Number the events, hand them to subscribers and trigger the automatic export."""
-        events = [PatternEvent(kind, pattern, severity, previous, next(self._sequence), mono)
-                  for kind, pattern, severity, previous, mono in pending]
-        for event in events:
-            if event.kind in _NEW_PATTERN_KINDS:
-                self._log_new(event.pattern)
-        self._hub.publish(events)
-        if any(event.kind in _NEW_PATTERN_KINDS for event in events):
+    def _announce(self, events: list[PatternEvent], queued: list[tuple[Subscription, int]]) -> None:
+        """After the lock: start delivery, log new patterns, trigger the automatic export."""
+        self._hub.dispatch(queued)
+        new = [event for event in events if event.kind in _NEW_PATTERN_KINDS]
+        for event in new:
+            self._log_new(event.pattern)
+        if new:
             self._exporter.request()
 
     def _log_new(self, pattern: ErrorPattern) -> None:
@@ -219,22 +215,35 @@ class ErrorAggregator:
         return self._hub.add(deliver, _NEW_PATTERN_KINDS, name=callback_name(callback))
 
     def subscribe(self, callback: Callable[[PatternEvent], object] | None = None, *,
-                  kinds: Iterable[EventKind] | None = None, name: str | None = None) -> Subscription:
-        """Receive every lifecycle event (or only ``kinds``).
+                  kinds: Iterable[EventKind] | None = None, name: str | None = None,
+                  on_ready: Callable[[], object] | None = None) -> Subscription:
+        """Receive every lifecycle event (or only ``kinds``), in the order they happened.
 
-        With a callback, events are delivered in order on the subscription's own thread; without,
-        they queue in the returned subscription for ``drain()``. ``close()`` unsubscribes.
+        With a callback, events are delivered on a delivery thread; without, they queue in the
+        returned subscription for ``drain()``, and ``on_ready()`` (if given; it must only set a
+        flag) is called after new events were queued. ``close()`` unsubscribes.
         """
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+        if on_ready is not None and not callable(on_ready):
+            raise TypeError(f"on_ready must be callable or None, got {type(on_ready).__name__}")
         return self._hub.add(callback, event_kinds(kinds),
-                             name=identifier(name, 64) or callback_name(callback))
+                             name=identifier(name, 64) or callback_name(callback), on_ready=on_ready)
 
     # ------------------------------------------------------------------ queries
 
     def active_patterns(self) -> list[ErrorPattern]:
         """Copies of the active patterns, most recently seen last."""
+        return self._ledger.active_patterns(self._clock.monotonic())[0]
+
+    def active_patterns_as_of(self) -> tuple[list[ErrorPattern], int]:
+        """The active patterns and the sequence number of the last event they reflect (a board
+        rebuilt from them ignores older events that arrive later)."""
         return self._ledger.active_patterns(self._clock.monotonic())
+
+    def recent_counts(self) -> dict[str, int]:
+        """Errors within the pattern window per plugin (plugins with none are left out)."""
+        return self._ledger.recent_by_plugin(self._clock.monotonic())
 
     def get_error_summary(self) -> dict[str, Any]:
         """Summary of all errors for reporting (the seed's keys, then ours)."""
@@ -302,8 +311,7 @@ class ErrorAggregator:
 
     def close(self) -> None:
         """Stop delivery threads and the exporter (an aggregator is usable until then)."""
-        for subscription in self._hub.subscriptions:
-            subscription.close()
+        self._hub.close()
         self._exporter.close()
 
     # ------------------------------------------------------------------ internals

@@ -53,6 +53,11 @@ class ErrorCounts:
         recent = counts.window.count(now)
         return recent, counts.last if recent else None
 
+    def recent_by_plugin(self, now: float) -> dict[str, int]:
+        """Occurrences in the window per plugin, for plugins with any."""
+        found = {plugin: counts.window.count(now) for plugin, counts in self.plugins.items()}
+        return {plugin: count for plugin, count in found.items() if count}
+
     def _plugin(self, plugin: str) -> PluginCounts:
         """Counters for a plugin seen for the first time (beyond ``max_plugins``: the "(other)" ones)."""
         if len(self.plugins) >= self._limits.max_plugins:

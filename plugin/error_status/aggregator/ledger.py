@@ -10,20 +10,30 @@ from typing import Any
 
 from ..hygiene.traces import CapturedStack
 from .counts import ErrorCounts
+from .delivery import EventHub, Subscription
+from .events import PatternEvent
 from .lifecycle import Key, PatternTable, PendingEvent
 from .limits import Limits
 from .pattern import Thresholds
 from .records import ErrorPattern, ErrorRecord
 
+Published = tuple[list[PatternEvent], list[tuple[Subscription, int]]]  # events, and what dispatch needs
+
 MAINTENANCE_INTERVAL = 1.0  # seconds between two passes that age the patterns while recording
 
 
 class Ledger:
-    """Records, counts and the pattern table, guarded by one lock (``lock``)."""
+    """Records, counts and the pattern table, guarded by one lock (``lock``).
+
+    Lifecycle events are numbered and queued for the subscribers under that lock, so every
+    subscriber receives them in the order they happened, whichever thread caused them.
+    """
 
     def __init__(self, max_records: int, thresholds: Thresholds, window: float, quiet: float,
-                 limits: Limits) -> None:
+                 limits: Limits, hub: EventHub) -> None:
         self.lock = threading.Lock()
+        self._hub = hub
+        self.sequence = 0  # the last event number given out
         self.records: deque[ErrorRecord] = deque(maxlen=max_records)
         self.counts = ErrorCounts(window, limits)
         self.table = PatternTable(thresholds, window, min(quiet, window), limits)
@@ -33,7 +43,7 @@ class Ledger:
     def store(self, key: Key, error_type: str, message: str, wall: float, mono: float,
               context: dict[str, Any] | None, plugin: str | None, operation: str | None,
               stack: CapturedStack | str | None,
-              fingerprint: str) -> tuple[ErrorRecord, list[PendingEvent] | None]:
+              fingerprint: str) -> tuple[ErrorRecord, Published | None]:
         """Count one occurrence; returns its record and the lifecycle events it caused."""
         with self.lock:
             table = self.table
@@ -50,12 +60,21 @@ class Ledger:
                 events = observed if events is None else events + observed
             if mono >= self._next_maintenance:
                 events = (events or []) + self._maintain(mono)
-        return record, events
+            return record, self._publish(events) if events else None
 
-    def maintain(self, now: float) -> list[PendingEvent]:
+    def maintain(self, now: float) -> Published | None:
         """Resolve quiet patterns and let severities decay."""
         with self.lock:
-            return self._maintain(now)
+            events = self._maintain(now)
+            return self._publish(events) if events else None
+
+    def _publish(self, pending: list[PendingEvent]) -> Published:
+        """Number the events and queue them for every subscriber (called with the lock held)."""
+        first = self.sequence + 1
+        self.sequence += len(pending)
+        events = [PatternEvent(kind, pattern, severity, previous, first + n, mono)
+                  for n, (kind, pattern, severity, previous, mono) in enumerate(pending)]
+        return events, self._hub.enqueue(events)
 
     def _maintain(self, now: float) -> list[PendingEvent]:
         """The table ages its patterns (called with the lock held)."""
@@ -64,10 +83,16 @@ class Ledger:
 
     # ------------------------------------------------------------------ copies for readers
 
-    def active_patterns(self, now: float) -> list[ErrorPattern]:
-        """Copies of the active patterns, most recently seen last."""
+    def active_patterns(self, now: float) -> tuple[list[ErrorPattern], int]:
+        """Copies of the active patterns, most recently seen last, and the last event number they
+        reflect."""
         with self.lock:
-            return self.table.active_patterns(now)
+            return self.table.active_patterns(now), self.sequence
+
+    def recent_by_plugin(self, now: float) -> dict[str, int]:
+        """Errors in the window per plugin, for plugins with any."""
+        with self.lock:
+            return self.counts.recent_by_plugin(now)
 
     def summary_parts(self, now: float) -> tuple[int, dict[str, int], dict[str, dict[str, int]],
                                                  list[ErrorPattern], list[ErrorRecord]]:

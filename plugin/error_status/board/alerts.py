@@ -1,5 +1,5 @@
 """Conversions at the board's edges: a pattern to its alert, alerts to and from saved data, and
-host health entries made safe."""
+health reports made safe."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from ..aggregator.records import ErrorPattern
 from ..hygiene.traces import safe_str
-from ..model import Alert, HealthState, Severity
+from ..model import Alert, HealthReport, HealthState, Severity
 
 
 def alert_from_pattern(pattern: ErrorPattern) -> Alert:
@@ -42,10 +42,16 @@ def alert_from_dict(data: Mapping[str, Any]) -> Alert:
     return replace(alert, count=max(0, alert.count))
 
 
-def health_entry(item: tuple[object, object]) -> tuple[str, tuple[HealthState, str]] | None:
-    """One ``plugin id -> (state, reason)`` entry made safe, or None when it cannot be."""
+def health_report(item: tuple[object, object]) -> tuple[str, HealthReport] | None:
+    """One ``plugin id -> HealthReport`` entry made safe (a ``(state, reason)`` pair is a report
+    without a condition), or None when it cannot be."""
     plugin_id, value = item
-    if not isinstance(plugin_id, str) or not plugin_id or not isinstance(value, tuple) or len(value) != 2:
+    if not isinstance(plugin_id, str) or not plugin_id:
+        return None
+    if isinstance(value, HealthReport):
+        state: object = value.state
+        return (plugin_id, value) if isinstance(state, HealthState) else None
+    if not isinstance(value, tuple) or len(value) != 2:
         return None
     state, reason = value
     if not isinstance(state, HealthState):
@@ -53,4 +59,4 @@ def health_entry(item: tuple[object, object]) -> tuple[str, tuple[HealthState, s
             state = HealthState(state)
         except (ValueError, TypeError):
             return None
-    return plugin_id, (state, reason if isinstance(reason, str) else safe_str(reason))
+    return plugin_id, HealthReport(state, reason if isinstance(reason, str) else safe_str(reason))

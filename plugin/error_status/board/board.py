@@ -1,62 +1,68 @@
-"""The alert board: what the panel shows now, built from lifecycle events and plugin health."""
+"""The alert board: what the panel shows now, from every source, as immutable snapshots.
+
+Sources: the aggregator's patterns (lifecycle events, applied in sequence order), plugin health
+(the host's reports become alerts of their own; the aggregator's counts make dots), and external
+alerts (Alertmanager, a test alert) that a source replaces as a whole. One thread drives it
+(``refresh``, ``set_*``); any thread may read ``snapshot()``.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ..aggregator.delivery import Subscription
-from ..aggregator.events import EventKind, PatternEvent
+from ..aggregator.events import PatternEvent
 from ..aggregator.limits import positive_int, positive_number
 from ..clock import SYSTEM_CLOCK, Clock
-from ..model import Alert, BoardSnapshot, HealthState, PluginHealth, Severity
-from .alerts import alert_from_dict, alert_from_pattern, alert_to_dict, health_entry
+from ..model import Alert, BoardSnapshot, HealthReport, HealthState, Severity
+from .alerts import alert_from_dict, alert_to_dict, health_report
+from .attention import Attention
+from .health_alerts import HealthAlerts
+from .pattern_alerts import PatternAlerts
+from .plugin_health import merge_health
 
 _MAX_EVENTS_PER_REFRESH = 512
 
 
-@dataclass(slots=True)
-class _Entry:
-    """One alert and the state the board keeps about it."""
-
-    alert: Alert
-    since: float
-    updated: float
-    hidden_up_to: Severity | None = None
-    snoozed_until: float | None = None
-    expires_at: float | None = None
-
-
 class AlertBoard:
-    """Active alerts (one per pattern) and health per plugin, as immutable snapshots.
+    """Active alerts from every source and health per plugin.
 
-    Events are pulled from a subscription (``refresh``), so the aggregator never waits for the
-    board. Alerts are ordered worst first, then most recently raised to that severity first.
+    Alerts are ordered worst first, then most recently raised to that severity first.
+
+    Args:
+        min_severity: alerts below it are not shown (they still keep ALL OK away)
+        alert_ttl: drop a pattern alert that has not changed for this many seconds (None: never)
+        quiet_period: seconds a plugin must stay healthy before its health alert resolves
+        threshold: the aggregator's pattern threshold (that many recent errors: a failing dot)
+        self_id: the plugin id of error-status itself (not counted among "the plugins")
     """
 
     def __init__(self, *, clock: Clock = SYSTEM_CLOCK, min_severity: Severity = Severity.WARNING,
                  alert_ttl: float | None = None, max_alerts: int = 64, max_plugins: int = 256,
-                 show_all_clear: bool = True) -> None:
+                 quiet_period: float = 300.0, threshold: int = 5, self_id: str | None = None) -> None:
         if not isinstance(min_severity, Severity):
             raise TypeError(f"min_severity must be a Severity, got {type(min_severity).__name__}")
-        if not isinstance(show_all_clear, bool):
-            raise TypeError(f"show_all_clear must be true or false, got {type(show_all_clear).__name__}")
         self._clock = clock
         self._min_severity = min_severity
         self._ttl = None if alert_ttl is None else positive_number("alert_ttl", alert_ttl)
         self._max_alerts = positive_int("max_alerts", max_alerts)
         self._max_plugins = positive_int("max_plugins", max_plugins)
-        self._show_all_clear = show_all_clear
+        self._threshold = positive_int("threshold", threshold)
+        self._self_id = self_id
         self._lock = threading.Lock()
-        self._entries: dict[str, _Entry] = {}
-        self._external: dict[str, tuple[HealthState, str]] = {}
+        self._patterns = PatternAlerts(self._max_alerts)
+        self._health_alerts = HealthAlerts(positive_number("quiet_period", quiet_period, allow_zero=True))
+        self._reports: dict[str, HealthReport] = {}
+        self._recent: dict[str, int] = {}
+        self._external: dict[str, tuple[Alert, ...]] = {}
+        self._attention = Attention()
         self._known: dict[str, None] = {}
+        self._raised: dict[str, tuple[Severity, float]] = {}  # key -> severity, when raised to it
         self._subscription: Subscription | None = None
         self._snapshot: BoardSnapshot | None = None
         self._version = 0
-        self._visible_key: tuple[object, ...] = ()
 
     # ------------------------------------------------------------------ inputs
 
@@ -71,12 +77,17 @@ class AlertBoard:
             self._subscription = None
 
     def refresh(self) -> bool:
-        """Apply pending events and expiries; True when the snapshot changed."""
-        events = self._subscription.drain(_MAX_EVENTS_PER_REFRESH) if self._subscription else []
+        """Apply pending events (in order, under the lock) and let time pass; True when the
+        snapshot changed."""
         with self._lock:
-            for event in events:
+            subscription = self._subscription
+            for event in subscription.drain(_MAX_EVENTS_PER_REFRESH) if subscription else ():
                 self._apply(event)
-            self._expire(self._clock.monotonic())
+            now = self._clock.monotonic()
+            for key in self._patterns.expire(now, self._ttl):
+                self._attention.forget(key)
+            self._health_alerts.tick(now)
+            self._attention.expire(now)
             return self._rebuild()
 
     def apply(self, events: Iterable[PatternEvent]) -> bool:
@@ -89,57 +100,97 @@ class AlertBoard:
                 self._apply(event)
             return self._rebuild()
 
-    def resync(self, active: Iterable[Alert]) -> bool:
-        """Replace every alert with ``active`` (after dropped events, or on restore)."""
+    def resync(self, active: Iterable[Alert], as_of: int = 0) -> bool:
+        """Replace every pattern alert with ``active``: the aggregator's view as of event sequence
+        ``as_of`` (after dropped events, or on restore); older events arriving later are ignored."""
         alerts = list(active)[: self._max_alerts]
         if not all(isinstance(alert, Alert) for alert in alerts):
             raise TypeError("active must be Alert objects")
-        now = self._clock.monotonic()
         with self._lock:
-            self._entries = {a.key: _Entry(a, now, now) for a in alerts}
-            for alert in self._entries.values():
-                self._remember(alert.alert.plugin_id)
+            self._patterns.resync(alerts, self._clock.monotonic(), as_of)
+            for alert in alerts:
+                self._remember(alert.plugin_id)
             return self._rebuild()
 
-    def set_health(self, health: Mapping[str, tuple[HealthState, str]]) -> bool:
-        """Health reported by the host per plugin; True when the snapshot changed.
-
-        Entries that are not ``plugin id -> (HealthState, reason)`` are left out: one bad entry must
-        not stop the board from drawing (every later snapshot would fail).
-        """
+    def set_health(self, health: Mapping[str, HealthReport | tuple[HealthState, str]]) -> bool:
+        """The host's report per plugin (a plugin it no longer reports counts as healthy); True when
+        the snapshot changed. Entries that are not ``plugin id -> HealthReport`` (or ``(state,
+        reason)``) are left out: one bad entry must not stop the board from drawing."""
         if not isinstance(health, Mapping):
             raise TypeError(f"health must be a mapping, got {type(health).__name__}")
-        entries = [entry for entry in map(health_entry, list(health.items())) if entry is not None]
+        entries = [entry for entry in map(health_report, list(health.items())) if entry is not None]
         with self._lock:
-            self._external = dict(entries[: self._max_plugins])
-            for plugin_id in self._external:
+            self._reports = dict(entries[: self._max_plugins])
+            for plugin_id in self._reports:
+                self._remember(plugin_id)
+            self._health_alerts.update(self._reports, self._clock.monotonic(), self._clock.wall())
+            return self._rebuild()
+
+    def set_error_counts(self, recent: Mapping[str, int]) -> bool:
+        """The aggregator's errors in its window per plugin (any error: not a healthy dot)."""
+        counts = {pid: n for pid, n in list(recent.items())[: self._max_plugins]
+                  if isinstance(pid, str) and pid and isinstance(n, int) and n > 0}
+        with self._lock:
+            if counts == self._recent:
+                return False
+            self._recent = counts
+            for plugin_id in counts:
                 self._remember(plugin_id)
             return self._rebuild()
 
-    def acknowledge(self, key: str) -> bool:
-        """Hide an alert until it gets worse than it is now."""
+    def set_external(self, source: str, alerts: Iterable[Alert]) -> bool:
+        """Replace every alert of an external ``source`` (``"alertmanager"``, ``"test"``)."""
+        chosen = tuple(alerts)[: self._max_alerts]
+        if not all(isinstance(alert, Alert) for alert in chosen):
+            raise TypeError("alerts must be Alert objects")
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
+            if self._external.get(source, ()) == chosen:
                 return False
-            entry.hidden_up_to = entry.alert.severity
+            self._external[source] = chosen
             return self._rebuild()
+
+    def acknowledge(self, key: str) -> bool:
+        """Hide an alert until it gets worse than it is now (or ends and comes back)."""
+        with self._lock:
+            alert = self._find(key)
+            if alert is None:
+                return False
+            self._attention.acknowledge(alert)
+            return self._rebuild()
+
+    def acknowledge_all(self) -> int:
+        """Acknowledge every active alert; returns how many."""
+        with self._lock:
+            alerts = self._all_alerts()
+            for alert in alerts:
+                self._attention.acknowledge(alert)
+            self._rebuild()
+            return len(alerts)
 
     def snooze(self, key: str, seconds: float) -> bool:
         """Hide an alert for ``seconds``, or until it gets worse."""
         seconds = positive_number("seconds", seconds, allow_zero=True)
         with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
+            alert = self._find(key)
+            if alert is None:
                 return False
-            entry.hidden_up_to = entry.alert.severity
-            entry.snoozed_until = self._clock.monotonic() + seconds
+            self._attention.snooze(alert, self._clock.monotonic() + seconds)
+            return self._rebuild()
+
+    def snooze_all(self, seconds: float) -> bool:
+        """Show only critical alerts for ``seconds`` (0 ends a snooze)."""
+        seconds = positive_number("seconds", seconds, allow_zero=True)
+        with self._lock:
+            self._attention.snooze_all(self._clock.monotonic() + seconds if seconds else None)
             return self._rebuild()
 
     # ------------------------------------------------------------------ output
 
     def snapshot(self) -> BoardSnapshot:
         """The current snapshot (the same object until something visible changes)."""
+        snapshot = self._snapshot
+        if snapshot is not None:
+            return snapshot
         with self._lock:
             if self._snapshot is None:
                 self._rebuild()
@@ -152,7 +203,7 @@ class AlertBoard:
         return snapshot.worst if snapshot is not None else None
 
     def state(self) -> dict[str, Any]:
-        """The active alerts and the plugins seen, as JSON-safe data (for persistence)."""
+        """The active pattern alerts and the plugins seen, as JSON-safe data (for persistence)."""
         with self._lock:
             snapshot = self._snapshot
             health = {h.plugin_id: h for h in snapshot.health} if snapshot else {}
@@ -161,8 +212,8 @@ class AlertBoard:
                 known = health.get(pid)
                 plugins[pid] = {"state": (known.state if known else HealthState.HEALTHY).value,
                                 "reason": known.reason if known else ""}
-            return {"version": 1, "patterns": [alert_to_dict(e.alert) for e in self._entries.values()],
-                    "plugins": plugins}
+            patterns = [alert_to_dict(entry.alert) for entry in self._patterns.entries.values()]
+            return {"version": 1, "patterns": patterns, "plugins": plugins}
 
     def restore(self, state: Mapping[str, Any], expire_after: float) -> bool:
         """Show what was active before a restart; each restored alert leaves after ``expire_after``
@@ -170,7 +221,6 @@ class AlertBoard:
         if not isinstance(state, Mapping):
             raise TypeError(f"state must be a mapping, got {type(state).__name__}")
         expire_after = positive_number("expire_after", expire_after, allow_zero=True)
-        now = self._clock.monotonic()
         patterns = state.get("patterns")
         plugins = state.get("plugins")
         alerts = []
@@ -180,9 +230,8 @@ class AlertBoard:
             except (KeyError, TypeError, ValueError, OverflowError):
                 continue
         with self._lock:
+            self._patterns.restore(alerts, self._clock.monotonic(), expire_after)
             for alert in alerts:
-                if alert.key not in self._entries:
-                    self._entries[alert.key] = _Entry(alert, now, now, expires_at=now + expire_after)
                 self._remember(alert.plugin_id)
             for plugin_id in list(plugins)[: self._max_plugins] if isinstance(plugins, Mapping) else ():
                 if isinstance(plugin_id, str):
@@ -193,70 +242,57 @@ class AlertBoard:
 
     def _apply(self, event: PatternEvent) -> None:
         """Move one alert according to one lifecycle event (called with the lock held)."""
-        pattern = event.pattern
-        if event.kind is EventKind.RESOLVED:
-            self._entries.pop(pattern.key, None)
-            self._remember(pattern.plugin_id)
-            return
-        alert = alert_from_pattern(pattern)
-        entry = self._entries.get(pattern.key)
-        now = event.monotonic
-        if entry is None:
-            if len(self._entries) >= self._max_alerts:
-                return
-            self._entries[pattern.key] = _Entry(alert, now, now)
-        else:
-            if alert.severity != entry.alert.severity:
-                entry.since = now
-            entry.alert, entry.updated, entry.expires_at = alert, now, None
-        self._remember(pattern.plugin_id)
+        key = self._patterns.apply(event)
+        if key is not None and key not in self._patterns.entries:
+            self._attention.forget(key)  # resolved: its next episode is news again
+        self._remember(event.pattern.plugin_id)
 
     def _remember(self, plugin_id: str | None) -> None:
         """Keep a dot for every plugin ever seen failing (bounded)."""
         if plugin_id and plugin_id not in self._known and len(self._known) < self._max_plugins:
             self._known[plugin_id] = None
 
-    def _expire(self, now: float) -> None:
-        """Drop alerts past their time-to-live; end snoozes that ran out."""
-        for key, entry in list(self._entries.items()):
-            if (self._ttl is not None and now - entry.updated > self._ttl) or (
-                    entry.expires_at is not None and now >= entry.expires_at):
-                del self._entries[key]
-            elif entry.snoozed_until is not None and now >= entry.snoozed_until:
-                entry.snoozed_until = None
-                entry.hidden_up_to = None
+    def _all_alerts(self) -> list[Alert]:
+        """Every active alert of every source."""
+        alerts = [entry.alert for entry in self._patterns.entries.values()]
+        alerts.extend(self._health_alerts.alerts())
+        for external in self._external.values():
+            alerts.extend(external)
+        return alerts
 
-    def _visible(self) -> list[_Entry]:
-        """Entries shown on the panel, worst first, then most recently raised first."""
-        shown = [e for e in self._entries.values()
-                 if e.alert.severity >= self._min_severity
-                 and (e.hidden_up_to is None or e.alert.severity > e.hidden_up_to)]
-        shown.sort(key=lambda e: (-e.alert.severity, -e.since, e.alert.key))
-        return shown
+    def _find(self, key: str) -> Alert | None:
+        return next((alert for alert in self._all_alerts() if alert.key == key), None)
 
-    def _health(self) -> tuple[PluginHealth, ...]:
-        """Health per plugin: the worse of the host's report and our active alerts."""
-        worst: dict[str, tuple[HealthState, str]] = {pid: (HealthState.HEALTHY, "") for pid in self._known}
-        worst.update(self._external)
-        for entry in self._entries.values():
-            alert = entry.alert
-            if alert.plugin_id is None:
-                continue
-            state = HealthState.for_severity(alert.severity)
-            current = worst.get(alert.plugin_id)
-            if current is None or state.rank > current[0].rank:
-                worst[alert.plugin_id] = (state, f"{alert.error_type} x{alert.count}")
-        return tuple(PluginHealth(pid, state, reason) for pid, (state, reason) in sorted(worst.items()))
+    def _since(self, alert: Alert, now: float) -> float:
+        """When the alert was raised to its severity (monotonic; orders alerts of one severity)."""
+        entry = self._patterns.entries.get(alert.key)
+        if entry is not None:
+            return entry.since
+        raised = self._raised.get(alert.key)
+        if raised is None or raised[0] != alert.severity:
+            raised = self._raised[alert.key] = (alert.severity, now)
+        return raised[1]
 
     def _rebuild(self) -> bool:
         """Build a new snapshot if anything visible changed; True when it did."""
-        visible = tuple(e.alert for e in self._visible())
-        health = self._health()
+        now = self._clock.monotonic()
+        alerts = self._all_alerts()
+        keys = {alert.key for alert in alerts}
+        self._attention.keep_only(keys)
+        for key in self._raised.keys() - keys:
+            del self._raised[key]
+        shown = [a for a in alerts if self._attention.shown(a, now)]
+        visible = sorted((a for a in shown if a.severity >= self._min_severity),
+                         key=lambda a: (-a.severity, -self._since(a, now), a.key))
+        health = merge_health(self._known, self._reports, self._recent, self._threshold, alerts,
+                              self._self_id)
         previous = self._snapshot
-        if previous is not None and previous.alerts == visible and previous.health == health:
+        muted = len(alerts) - len(visible)
+        if previous is not None and previous.alerts == tuple(visible) and previous.health == health \
+                and previous.muted == muted:
             return False
-        version = self._version + (previous is None or previous.alerts != visible)
+        version = self._version + (previous is None or previous.alerts != tuple(visible))
         self._version = version
-        self._snapshot = BoardSnapshot(alerts=visible, health=health, alerts_version=version,
-                                       show_all_clear=self._show_all_clear)
+        self._snapshot = BoardSnapshot(alerts=tuple(visible), health=health, alerts_version=version,
+                                       muted=muted)
         return True

@@ -6,23 +6,25 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..model import HealthState
+from ..hygiene.redact import redact_text
+from ..model import HealthReport, HealthState
 
 MAX_HEALTH_PLUGINS = 256
 _MAX_REASON = 80
-_CIRCUIT = {"open": (HealthState.FAILING, "circuit open"), "half_open": (HealthState.DEGRADED, "recovering")}
-_Health = tuple[HealthState, str]
+H = HealthState
 
 
-def read_host_health(plugin_manager: object) -> dict[str, _Health]:
-    """Health per plugin id from the host's health tracker and state manager; never raises.
+def read_host_health(plugin_manager: object) -> dict[str, HealthReport]:
+    """A report per plugin id from the host's health tracker and state manager; never raises.
 
     Ids: ``plugin_manifests`` (every discovered plugin) then ``plugins`` (loaded ones). Per id the
-    worse (``HealthState.rank``) of: the tracker's summary (asked for loaded plugins only, so
-    disabled ones are not added to its table; circuit open -> FAILING, half-open -> DEGRADED
-    "recovering", consecutive failures or the degraded flag -> DEGRADED) and the state manager's
-    state (error -> FAILING with its error text, disabled or never loaded -> DISABLED, a
-    recoverable update error -> DEGRADED). With no information: HEALTHY if loaded, else UNKNOWN.
+    worst (``HealthState.rank``) of: the tracker's summary (asked for loaded plugins only, so
+    disabled ones are not added to its table): circuit open -> FAILING ``CircuitOpen``, half-open
+    -> DEGRADED ``CircuitHalfOpen``, the degraded flag -> DEGRADED ``Degraded``, failures in a row
+    below the breaker's threshold -> DEGRADED; and the state manager's state: error -> FAILING
+    ``StateError`` with its error text, disabled or never loaded -> DISABLED, a recoverable
+    update error -> DEGRADED. With no information: HEALTHY if loaded, else UNKNOWN. Reasons are
+    redacted, then cut.
     """
     manifests = _ids(_attribute(plugin_manager, "plugin_manifests"))
     loaded = _ids(_attribute(plugin_manager, "plugins"))
@@ -32,49 +34,64 @@ def read_host_health(plugin_manager: object) -> dict[str, _Health]:
     tracker = _method(plugin_manager, "health_tracker", "get_health_summary")
     states = _method(plugin_manager, "state_manager", "get_state_info")
     loaded_set = set(loaded) if loaded is not None else None
-    result: dict[str, _Health] = {}
+    result: dict[str, HealthReport] = {}
     for pid in ids:
         is_loaded = None if loaded_set is None else pid in loaded_set
-        found: list[_Health] = []
+        found: list[HealthReport] = []
         if tracker is not None and is_loaded is not False:
             found.extend(_from_tracker(_call(tracker, pid)))
         if states is not None:
             found.extend(_from_state(_call(states, pid), is_loaded))
-        default = (HealthState.HEALTHY, "") if is_loaded else (HealthState.UNKNOWN, "")
-        result[pid] = max(found, key=lambda health: health[0].rank) if found else default
+        default = HealthReport(H.HEALTHY) if is_loaded else HealthReport(H.UNKNOWN)
+        result[pid] = _worst(found) if found else default
     return result
 
 
-def _from_tracker(summary: object) -> list[_Health]:
-    """What a health-tracker summary says (circuit, consecutive failures, degraded flag)."""
+def _worst(found: list[HealthReport]) -> HealthReport:
+    """The worst report; among equals, one that names a condition."""
+    return max(found, key=lambda report: (report.state.rank, report.condition is not None))
+
+
+def _from_tracker(summary: object) -> list[HealthReport]:
+    """What a health-tracker summary says (circuit, failures in a row, degraded flag)."""
     if not isinstance(summary, Mapping):
         return []
-    found = [(HealthState.HEALTHY, "")]
+    found = [HealthReport(H.HEALTHY)]
+    failures = _count(summary.get("consecutive_failures"))
+    error = _clean_reason(summary.get("last_error"))
     circuit = _label(summary.get("circuit_state"))
-    if circuit in _CIRCUIT:
-        found.append(_CIRCUIT[circuit])
-    failures = summary.get("consecutive_failures")
-    if isinstance(failures, int) and not isinstance(failures, bool) and failures > 0:
+    if circuit == "open":
+        found.append(HealthReport(H.FAILING, error or "circuit open", "CircuitOpen",
+                                  failures or _count(summary.get("total_failures"))))
+    elif circuit == "half_open":
+        found.append(HealthReport(H.DEGRADED, "recovering", "CircuitHalfOpen", failures))
+    elif failures:
         reason = "1 failure" if failures == 1 else f"{failures} failures in a row"
-        found.append((HealthState.DEGRADED, reason))
+        found.append(HealthReport(H.DEGRADED, reason, None, failures))
     if summary.get("degraded") is True:
-        found.append((HealthState.DEGRADED, _clean_reason(summary.get("degraded_reason")) or "degraded"))
+        found.append(HealthReport(H.DEGRADED, _clean_reason(summary.get("degraded_reason")) or "degraded",
+                                  "Degraded"))
     return found
 
 
-def _from_state(info: object, is_loaded: bool | None) -> list[_Health]:
+def _from_state(info: object, is_loaded: bool | None) -> list[HealthReport]:
     """What a state-manager record says (error, disabled, recoverable error)."""
     if not isinstance(info, Mapping):
         return []
     state = _label(info.get("state"))
     error = _error_text(info.get("error_info"))
     if state == "error":
-        return [(HealthState.FAILING, error or "error")]
+        return [HealthReport(H.FAILING, error or "error", "StateError")]
     if state == "disabled" or (state == "unloaded" and is_loaded is False):
-        return [(HealthState.DISABLED, "disabled" if state == "disabled" else "not loaded")]
+        return [HealthReport(H.DISABLED, "disabled" if state == "disabled" else "not loaded")]
     if state in ("loaded", "enabled", "running"):
-        return [(HealthState.DEGRADED, error)] if error else [(HealthState.HEALTHY, "")]
+        return [HealthReport(H.DEGRADED, error)] if error else [HealthReport(H.HEALTHY)]
     return []
+
+
+def _count(value: object) -> int:
+    """A non-negative int from the host, else 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _attribute(obj: object, name: str) -> Any:
@@ -128,8 +145,8 @@ def _error_text(error_info: object) -> str:
 
 
 def _clean_reason(value: object) -> str:
-    """One printable line of at most ``_MAX_REASON`` characters ("" for non-strings)."""
+    """One printable, redacted line of at most ``_MAX_REASON`` characters ("" for non-strings)."""
     if not isinstance(value, str):
         return ""
-    text = " ".join(value[: 4 * _MAX_REASON].split())
+    text = " ".join(redact_text(value[:2000]).split())
     return "".join(ch for ch in text if ch.isprintable())[:_MAX_REASON]

@@ -18,7 +18,6 @@ from .registry import acquire, release
 
 BasePlugin: Any = host_base()
 
-STALE_AFTER = 1.0  # seconds: the feeder cycles every 0.25 s; past this display() cycles itself
 
 
 class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
@@ -152,8 +151,6 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
 
     def _display(self, force_clear: bool) -> bool:
         """Render the snapshot and push it to the display manager."""
-        if self._driver is not None:
-            self._driver.refresh_for_frame(STALE_AFTER)
         snapshot = self._snapshot()
         if snapshot is None or (snapshot.all_clear and not self.settings.show_all_clear):
             return False

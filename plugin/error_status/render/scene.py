@@ -42,8 +42,10 @@ def draw_scene(snapshot: BoardSnapshot, layout: Layout, style: Style) -> Scene:
         if snapshot.alerts:
             _draw_header(draw, layout, snapshot, style)
             _draw_rows(draw, layout, snapshot.alerts, style)
-        else:
+        elif snapshot.all_clear:
             _draw_all_clear(draw, layout, snapshot, style)
+        else:
+            _draw_notice(draw, layout, snapshot, style, lit=phase == 0)
         if layout.dots is not None:
             _draw_dots(draw, layout.dots, snapshot.health, style, lit=phase == 0)
         backgrounds.append(image)
@@ -141,12 +143,37 @@ def _draw_all_clear(draw: ImageDraw.ImageDraw, layout: Layout, snapshot: BoardSn
         return
     healthy = sum(1 for h in snapshot.health if h.state is HealthState.HEALTHY)
     header_font = load_font(layout.header.font)
-    note = f"{healthy} plugins OK" if healthy else "no errors"
+    note = f"{healthy} plugin{'s' if healthy != 1 else ''} OK" if healthy else "no errors"
     if header_font.width(note) > layout.content_width:
         note = f"{healthy} OK"
     note = fit(note, header_font, layout.content_width)
     x = max(0, (layout.content_width - header_font.width(note)) // 2)
     draw_text(draw, header_font, x, layout.header.y, note, colour)
+
+
+def _draw_notice(draw: ImageDraw.ImageDraw, layout: Layout, snapshot: BoardSnapshot, style: Style,
+                 lit: bool) -> None:
+    """No alert to show, yet not all OK (errors below the threshold, alerts muted or below the
+    lowest severity shown): the worst plugin and why, without scrolling; above it, how many."""
+    unhealthy = snapshot.unhealthy
+    state = unhealthy[0].state if unhealthy else HealthState.UNKNOWN
+    colour = style.health_colour(state)
+    if unhealthy:
+        worst = unhealthy[0]
+        text = f"{worst.plugin_id}: {worst.reason}" if worst.reason else worst.plugin_id
+    else:
+        text = f"{snapshot.muted} muted"
+    band = layout.ticker
+    font = load_font(band.font)
+    icon = icon_size(font)
+    draw_dot(draw, 0, band.y + (font.height - icon) // 2, icon, state, colour,
+             lit=lit or state is not HealthState.CRITICAL)
+    draw_text(draw, font, icon + 2, band.y, fit(text, font, layout.content_width - icon - 2), colour)
+    if layout.header is None:
+        return
+    header_font = load_font(layout.header.font)
+    note = f"{len(unhealthy)} not OK" if unhealthy else "muted"
+    draw_text(draw, header_font, 0, layout.header.y, fit(note, header_font, layout.content_width), colour)
 
 
 def _draw_dots(draw: ImageDraw.ImageDraw, grid: DotGrid, health: tuple[PluginHealth, ...], style: Style,
