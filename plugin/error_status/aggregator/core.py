@@ -24,6 +24,7 @@ from .events import EventKind, PatternEvent, event_kinds
 from .export import AutoExporter, write_json_atomic
 from .fingerprint import MessageCleaner
 from .ledger import Ledger
+from .lifecycle import CUSTOM
 from .limits import Limits, positive_int, positive_number
 from .pattern import Thresholds
 from .records import ErrorPattern, ErrorRecord, merge_by_type
@@ -166,7 +167,7 @@ class ErrorAggregator:
         merged = None if context is None and exception is None else merged_context(
             context, exception, limits.max_context_items, limits.max_context_text)
         custom = None if fingerprint is None else fingerprint_text(fingerprint)
-        key = ("fp", custom) if custom is not None else (plugin, error_type, op, normalised)
+        key = (CUSTOM, custom) if custom is not None else (plugin, error_type, op, normalised)
         record, published = self._ledger.store(key, error_type, message, wall, mono, merged, plugin, op,
                                                stack, custom or normalised)
         if published:

@@ -55,7 +55,7 @@ class Ledger:
                                        pattern.key)
             self.records.append(record)
             self.counts.add(error_type, plugin, mono, record)
-            observed = table.observe(key, pattern, mono, wall, message, plugin)
+            observed = table.record(key, pattern, mono, wall, message, plugin)
             if observed:
                 events = observed if events is None else events + observed
             if mono >= self._next_maintenance:

@@ -14,6 +14,12 @@ from .pattern import PatternState, Thresholds
 from .records import ErrorPattern
 
 UPDATE_EVENT_INTERVAL = 1.0  # seconds between two "updated" events of one pattern
+# First parts of the keys of patterns with a fingerprint of the caller's choosing, and of roll-ups
+# (unprintable, so no plugin id can be mistaken for them).
+CUSTOM = "\x00custom"
+ROLLUP = "\x00rollup"
+ROLLUP_FINGERPRINT = "(various messages)"
+_NEW = frozenset({EventKind.DETECTED, EventKind.RECURRED})
 
 PendingEvent = tuple[EventKind, ErrorPattern, Severity, "Severity | None", float]
 Key = tuple[str | None, ...]
@@ -31,6 +37,7 @@ class PatternTable:
         self.index: dict[Key, PatternState] = {}
         self.active: OrderedDict[Key, PatternState] = OrderedDict()
         self.dormant: OrderedDict[Key, PatternState] = OrderedDict()
+        self._members: dict[Key, set[Key]] = {}  # roll-up -> (up to two) patterns that fed it
 
     def get(self, key: Key) -> PatternState | None:
         """The pattern for ``key``, if tracked."""
@@ -63,21 +70,74 @@ class PatternTable:
         if self.dormant:
             key, _ = self.dormant.popitem(last=False)
             del self.index[key]
+            self._members.pop(key, None)
             return []
         key, pattern = self.active.popitem(last=False)
         del self.index[key]
+        self._members.pop(key, None)
         event = self._event(EventKind.RESOLVED, pattern, pattern.window.count(now), pattern.severity, now)
         return [event]
 
+    def record(self, key: Key, pattern: PatternState, mono: float, wall: float, message: str,
+               plugin: str | None) -> list[PendingEvent] | None:
+        """Count an occurrence in its pattern and, while that pattern is below the threshold, in its
+        family's roll-up: one plugin's occurrences of one error type whose messages vary (random
+        ids) never reach the threshold one by one, yet are one problem. The roll-up needs two
+        different messages to show (one message makes its own pattern soon enough) and gives back
+        what a pattern counted before it reached the threshold on its own."""
+        events = self.observe(key, pattern, mono, wall, message, plugin)
+        if key[0] == CUSTOM:
+            return events
+        family = (ROLLUP, plugin, pattern.error_type)
+        if pattern.severity is None:
+            rolled = self._roll_up(family, key, pattern, mono, wall, message, plugin)
+        elif events and any(e[0] in _NEW and e[1].key == pattern.key for e in events):
+            rolled = self._absorb(family, self.thresholds.threshold - 1, mono)
+        else:
+            return events
+        return rolled if not events else events + rolled if rolled else events
+
+    def _roll_up(self, family: Key, key: Key, pattern: PatternState, mono: float, wall: float,
+                 message: str, plugin: str | None) -> list[PendingEvent] | None:
+        """Count an orphan occurrence in its family's roll-up pattern."""
+        rollup = self.index.get(family)
+        events: list[PendingEvent] = []
+        if rollup is None:
+            rollup, events = self.new_pattern(family, plugin, pattern.error_type, None, ROLLUP_FINGERPRINT,
+                                              mono)
+        members = self._members.setdefault(family, set())
+        if len(members) < 2:
+            members.add(key)
+        observed = self.observe(family, rollup, mono, wall, message, plugin, hold=len(members) < 2)
+        return events + observed if observed else events or None
+
+    def _absorb(self, family: Key, count: int, mono: float) -> list[PendingEvent]:
+        """A pattern of the family reached the threshold on its own: take back what its earlier
+        occurrences added to the roll-up, which resolves at once if that leaves too few."""
+        rollup = self.index.get(family)
+        if rollup is None:
+            return []
+        rollup.window.remove(count)
+        left = rollup.window.count(mono)
+        if rollup.severity is None or left >= self.thresholds.threshold:
+            return []
+        event = self._event(EventKind.RESOLVED, rollup, left, rollup.severity, mono)
+        rollup.resolve()
+        self._members.pop(family, None)
+        del self.active[family]
+        self.dormant[family] = rollup
+        return [event]
+
     def observe(self, key: Key, pattern: PatternState, mono: float, wall: float, message: str,
-                 plugin: str | None) -> list[PendingEvent] | None:
-        """Count an occurrence and move the pattern through its lifecycle."""
+                plugin: str | None, hold: bool = False) -> list[PendingEvent] | None:
+        """Count an occurrence and move the pattern through its lifecycle (``hold``: not detected yet,
+        whatever the count)."""
         limits = self.limits
         count = pattern.observe(mono, wall, message, plugin, limits.max_samples,
                                 limits.max_plugins_per_pattern)
         if pattern.severity is None:
             self.dormant.move_to_end(key)
-            if count < self.thresholds.threshold:
+            if count < self.thresholds.threshold or hold:
                 return None
             del self.dormant[key]
             self.active[key] = pattern
@@ -123,6 +183,7 @@ class PatternTable:
                 events.append(self._event(EventKind.RESOLVED, pattern, pattern.window.count(now),
                                           pattern.severity, now))
                 pattern.resolve()
+                self._members.pop(key, None)
                 del self.active[key]
                 self.dormant[key] = pattern
                 continue

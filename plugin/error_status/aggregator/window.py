@@ -39,6 +39,17 @@ class WindowCounter:
         self._expire(int(now // self._width))
         return self._total
 
+    def remove(self, n: int) -> None:
+        """Take back ``n`` events, the newest first (they were counted here and belong elsewhere)."""
+        buckets = self._buckets
+        while n > 0 and buckets:
+            taken = min(n, buckets[-1][1])
+            buckets[-1][1] -= taken
+            self._total -= taken
+            n -= taken
+            if buckets[-1][1] == 0:
+                buckets.pop()
+
     def clear(self) -> None:
         """Forget every event."""
         self._buckets.clear()

@@ -161,8 +161,8 @@ class Driver:
         A cycle already running in another thread makes this one a no-op, unless ``block``: then
         it waits for that one (at most a second) and runs its own.
         """
-        acquired = self._cycle_lock.acquire(timeout=1.0) if block else self._cycle_lock.acquire(blocking=False)
-        if not acquired:
+        lock = self._cycle_lock
+        if not (lock.acquire(timeout=1.0) if block else lock.acquire(blocking=False)):
             return False
         try:
             return self._cycle()
