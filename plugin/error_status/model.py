@@ -89,6 +89,7 @@ class Alert:
     last_seen: float
     operation: str | None = None
     acknowledged: bool = False
+    origin: str = "pattern"
 
     @property
     def source(self) -> str:
