@@ -4,6 +4,7 @@ Importing this package starts nothing and does not import prometheus_client (onl
 metrics does); the Alertmanager side needs nothing beyond the standard library.
 """
 
+from .alertmanager import UNREACHABLE_KEY, AlertmanagerSource, PollFailed
 from .metrics import MetricsUnavailable, PanelCollector, make_registry
 from .settings import KEYS, FleetConfigError, FleetSettings, parse_fleet_settings
 from .view import ALERTMANAGER, FleetCounters, LatestView, MetricsSource, MetricsView, ViewBuilder
@@ -11,6 +12,8 @@ from .view import ALERTMANAGER, FleetCounters, LatestView, MetricsSource, Metric
 __all__ = [
     "ALERTMANAGER",
     "KEYS",
+    "UNREACHABLE_KEY",
+    "AlertmanagerSource",
     "FleetConfigError",
     "FleetCounters",
     "FleetSettings",
@@ -19,6 +22,7 @@ __all__ = [
     "MetricsUnavailable",
     "MetricsView",
     "PanelCollector",
+    "PollFailed",
     "ViewBuilder",
     "make_registry",
     "parse_fleet_settings",
