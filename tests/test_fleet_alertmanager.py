@@ -199,3 +199,12 @@ def test_a_poll_that_raises_is_counted_and_the_poller_goes_on(caplog: pytest.Log
 
 def _alert(key: str) -> Alert:
     return Alert(key, Severity.ERROR, "pi", "E", "m", 1, 0.0, 0.0, origin="alertmanager")
+
+
+def test_after_wait_first_the_first_result_can_be_taken() -> None:
+    for _ in range(50):  # the result used to be stored just after the waiter was woken
+        poller = Poller(lambda: (_alert("first"),), interval=60)
+        poller.start()
+        assert poller.wait_first(5.0)
+        assert poller.take() == (_alert("first"),)
+        poller.stop()

@@ -90,11 +90,10 @@ class Poller:
             if self.internal_errors == 1:
                 logger.exception("%s: a poll failed unexpectedly (counted; later ones are not logged)",
                                  self._name)
-            return
-        finally:
-            self._first.set()
-        with self._lock:
-            self.polls += 1
-            if result != self._latest or self._version == 0:
-                self._latest = result
-                self._version += 1
+        else:
+            with self._lock:
+                self.polls += 1
+                if result != self._latest or self._version == 0:
+                    self._latest = result
+                    self._version += 1
+        self._first.set()  # after the result is stored: a waiter then finds it with take()
