@@ -128,11 +128,13 @@ class Storm:
 
 
 def run(panel: Panel, seconds: float | None, fps: float = 25.0, style: Style | None = None,
-        clock: Clock | None = None) -> int:
+        clock: Clock | None = None,
+        observer: Callable[[ErrorAggregator, AlertBoard], object] | None = None) -> int:
     """Play the storm on ``panel`` for ``seconds`` (None: until interrupted); returns frames shown.
 
     With a ``ManualClock`` the frames are computed as fast as possible (recording to a file);
     otherwise the loop is paced by the monotonic clock, one frame every ``1 / fps`` seconds.
+    ``observer`` is called after each board refresh (the metrics endpoint reads the storm there).
     """
     manual = isinstance(clock, ManualClock)
     clock = clock or SYSTEM_CLOCK
@@ -161,6 +163,8 @@ def run(panel: Panel, seconds: float | None, fps: float = 25.0, style: Style | N
                 aggregator.tick()
                 board.set_health(storm.health())
                 board.refresh()
+                if observer is not None:
+                    observer(aggregator, board)
             frame = renderer.render(board.snapshot(), width, height, t)
             if isinstance(panel, MemoryPanel):
                 panel.show(frame, at=t)

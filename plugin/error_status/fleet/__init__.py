@@ -6,6 +6,7 @@ metrics does); the Alertmanager side needs nothing beyond the standard library.
 
 from .alertmanager import UNREACHABLE_KEY, AlertmanagerSource, PollFailed
 from .metrics import MetricsUnavailable, PanelCollector, make_registry
+from .service import ErrorSummaries, FleetBoard, FleetService
 from .settings import KEYS, FleetConfigError, FleetSettings, parse_fleet_settings
 from .view import ALERTMANAGER, FleetCounters, LatestView, MetricsSource, MetricsView, ViewBuilder
 
@@ -14,8 +15,11 @@ __all__ = [
     "KEYS",
     "UNREACHABLE_KEY",
     "AlertmanagerSource",
+    "ErrorSummaries",
+    "FleetBoard",
     "FleetConfigError",
     "FleetCounters",
+    "FleetService",
     "FleetSettings",
     "LatestView",
     "MetricsSource",
