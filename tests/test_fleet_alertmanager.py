@@ -4,6 +4,8 @@ not do (garbage, floods, trickles, redirects, odd types) is survived, counted an
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -208,3 +210,22 @@ def test_after_wait_first_the_first_result_can_be_taken() -> None:
         assert poller.wait_first(5.0)
         assert poller.take() == (_alert("first"),)
         poller.stop()
+
+
+@pytest.mark.parametrize("garbage", [b"garbage\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n[]",
+                                     b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70_000 + b"\r\n\r\n[]"])
+def test_a_server_that_does_not_speak_http_fails_the_poll(garbage: bytes) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        def answer() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(garbage)
+
+        thread = threading.Thread(target=answer, daemon=True)
+        thread.start()
+        source = AlertmanagerSource(f"http://127.0.0.1:{listener.getsockname()[1]}", unreachable_after=1,
+                                    timeout=1.0)
+        alerts = source.poll()
+        thread.join(5)
+    assert [a.key for a in alerts] == [UNREACHABLE_KEY] and source.counters.polls_failed == 1

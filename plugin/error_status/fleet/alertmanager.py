@@ -9,6 +9,7 @@ request's Authorization header: never into a log line, an alert, a repr or a fil
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import re
@@ -143,7 +144,7 @@ class AlertmanagerSource:
                                                      if 300 <= error.code < 400 else "")) from None
         except urllib.error.URLError as error:
             raise PollFailed(_reason(error.reason)) from None
-        except (OSError, ValueError) as error:  # timeouts, resets, http.client's odd replies
+        except (OSError, ValueError, http.client.HTTPException) as error:  # timeouts, resets, odd replies
             raise PollFailed(_reason(error)) from None
         try:
             return json.loads(body)
@@ -174,6 +175,8 @@ def _read_bounded(response: Any, limit: int, deadline: float, clock: Clock) -> b
     while True:
         chunk = read(min(65536, limit + 1 - size))
         if not chunk:
+            if getattr(response, "length", None):  # Content-Length promised more than came
+                raise PollFailed("the answer was cut short")
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
@@ -193,6 +196,8 @@ def _reason(error: object) -> str:
         return "host name not found"
     if isinstance(error, OSError) and error.strerror:
         return str(error.strerror)[:80]
+    if isinstance(error, http.client.HTTPException):
+        return f"not an HTTP answer ({type(error).__name__})"
     return type(error).__name__ if isinstance(error, BaseException) else "unreachable"
 
 
