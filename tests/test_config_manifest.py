@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import error_status
+from error_status.fleet.settings import KEYS as FLEET_KEYS
 from error_status.ledmatrix.config import ConfigError, PluginSettings, parse_settings
 from error_status.model import Severity
 
@@ -49,9 +51,10 @@ def test_nothing_at_the_root_shadows_a_stdlib_or_host_module() -> None:
     assert not (ROOT / "test" / "__init__.py").exists() and not (ROOT / "tests" / "__init__.py").exists()
 
 
-def test_requirements_file_is_comment_only() -> None:
+def test_requirements_file_lists_only_what_a_feature_needs() -> None:
     lines = (ROOT / "requirements.txt").read_text().splitlines()
-    assert all(not line.strip() or line.lstrip().startswith("#") for line in lines)
+    needed = [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+    assert [re.split(r"[<>=!~ ]", line)[0] for line in needed] == ["prometheus_client"]  # the fleet's metrics
 
 
 def test_every_option_has_a_default_and_a_description() -> None:
@@ -80,7 +83,8 @@ def test_every_schema_option_is_read() -> None:
                "colors": {"warning": [255, 255, 0]}, "capture_error_logs": False, "pattern_threshold": 3,
                "pattern_window_minutes": 30, "quiet_period_minutes": 2, "alert_ttl_minutes": 60,
                "host_aggregator": "replace", "dynamic_duration": {"enabled": False}}
-    assert set(changed) | CORE_KEYS == set(SCHEMA["properties"])
+    # the fleet's keys are read by fleet.settings (tests/test_fleet_settings.py)
+    assert set(changed) | CORE_KEYS | set(FLEET_KEYS) == set(SCHEMA["properties"])
     for key, value in changed.items():
         assert parse_settings({key: value}) != PluginSettings(), key
 

@@ -1,4 +1,4 @@
-"""``error-status``: the command line (demo, render, pictures)."""
+"""``error-status``: the command line (demo, watch, render, pictures)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,19 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .aggregator import ErrorAggregator
 from .aggregator.records import ErrorPattern
-from .board import alert_from_pattern
-from .clock import ManualClock
+from .board import AlertBoard, alert_from_pattern
+from .clock import SYSTEM_CLOCK, Clock, ManualClock
 from .demo import run
+from .fleet import FleetService, MetricsUnavailable, parse_fleet_settings
+from .fleet.watch import watch
 from .model import BoardSnapshot, HealthState, PluginHealth
 from .panels import PANEL_KINDS, MemoryPanel, PanelUnavailable, Recorder, open_panel
 from .panels.recording import FrameLog
@@ -32,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(name)s: %(message)s")
     try:
         return int(args.run(args))
-    except (ValueError, OSError, PanelUnavailable) as error:
+    except (ValueError, OSError, PanelUnavailable, MetricsUnavailable) as error:
         print(f"error-status: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -47,16 +51,18 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="a synthetic error storm on a panel, or recorded to a file")
-    demo.add_argument("--seconds", type=float, help="how long (default: until Ctrl-C; 30 with --output)")
-    demo.add_argument("--output", type=Path, help="record to an animated .gif, or a .png of the last frame")
-    demo.add_argument("--size", type=_size, default=(64, 32), help="panel size WxH (default 64x32)")
-    demo.add_argument("--panel", choices=PANEL_KINDS, default="auto",
-                      help="auto: a real panel, else the emulator in a browser, else memory")
-    demo.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
-    demo.add_argument("--speed", type=float, default=25.0, help="ticker speed, pixels per second")
-    demo.add_argument("--scale", type=int, default=6, help="pixel size of recorded pictures")
-    demo.add_argument("--flat", action="store_true", help="recorded pictures without the LED look")
+    _panel_arguments(demo)
     demo.set_defaults(run=_demo)
+
+    fleet = commands.add_parser("watch", help="a panel showing a fleet's alerts from Alertmanager")
+    fleet.add_argument("--alertmanager", required=True, metavar="URL",
+                       help="Alertmanager's address, e.g. http://alertmanager:9093")
+    fleet.add_argument("--matcher", action="append", default=[], metavar="MATCHER",
+                       help='only alerts matching, e.g. severity=~"critical|error" (repeatable)')
+    fleet.add_argument("--token-file", default="", help="a file holding a bearer token for Alertmanager")
+    fleet.add_argument("--poll", type=float, default=15.0, help="seconds between polls (default 15)")
+    _panel_arguments(fleet)
+    fleet.set_defaults(run=_watch)
 
     render = commands.add_parser("render", help="a PNG of the board from an exported JSON or a scene")
     source = render.add_mutually_exclusive_group(required=True)
@@ -72,6 +78,31 @@ def _parser() -> argparse.ArgumentParser:
     pictures.add_argument("directory", type=Path, nargs="?", default=Path("docs"))
     pictures.set_defaults(run=_pictures)
     return parser
+
+
+def _panel_arguments(command: argparse.ArgumentParser) -> None:
+    """What demo and watch share: the panel, recording and metrics options."""
+    command.add_argument("--seconds", type=float, help="how long (default: until Ctrl-C; 30 with --output)")
+    command.add_argument("--output", type=Path,
+                         help="record to an animated .gif, or a .png of the last frame")
+    command.add_argument("--size", type=_size, default=(64, 32), help="panel size WxH (default 64x32)")
+    command.add_argument("--panel", choices=PANEL_KINDS, default="auto",
+                         help="auto: a real panel, else the emulator in a browser, else memory")
+    command.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
+    command.add_argument("--speed", type=float, default=25.0, help="ticker speed, pixels per second")
+    command.add_argument("--scale", type=int, default=6, help="pixel size of recorded pictures")
+    command.add_argument("--flat", action="store_true", help="recorded pictures without the LED look")
+    command.add_argument("--metrics-port", type=int, default=0, metavar="PORT",
+                         help="serve Prometheus metrics on this port (needs prometheus_client)")
+    command.add_argument("--metrics-bind", default="127.0.0.1", metavar="ADDRESS",
+                         help="the address the metrics listen on (default 127.0.0.1: this machine only)")
+
+
+def _fleet(args: argparse.Namespace, clock: Clock = SYSTEM_CLOCK, **config: object) -> FleetService:
+    """The fleet features the command line asks for (validated like the plugin's config)."""
+    settings = parse_fleet_settings({"metrics_port": args.metrics_port, "metrics_bind": args.metrics_bind,
+                                     **config})
+    return FleetService(settings, version=__version__, clock=clock)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -91,35 +122,83 @@ def _demo(args: argparse.Namespace) -> int:
     width, height = args.size
     style = Style(scroll_speed=args.speed)
     output = args.output
+    recording = ManualClock()  # when recording, the storm (and the metrics' refresh) run on it
+    fleet = _fleet(args, recording if output is not None else SYSTEM_CLOCK)
+    fleet.start(strict=True)
+    if fleet.endpoint is not None:
+        print(f"metrics at {fleet.endpoint.url}")
+
+    def observe(aggregator: ErrorAggregator, board: AlertBoard) -> None:
+        fleet.cycle(board, aggregator)
+
+    observer = observe if fleet.settings.metrics_enabled else None
+    try:
+        panel = MemoryPanel(width, height) if output is not None else open_panel(args.panel, width, height)
+        if isinstance(panel, MemoryPanel):
+            if output is None:
+                output = Path("error-status-demo.gif")
+                print(f"no panel or emulator here: recording to {output} instead "
+                      "(install the [emulator] extra to watch the demo in a browser)")
+            seconds = args.seconds if args.seconds is not None else 30.0
+            log, frames = _record(width, height, seconds, args.fps, style, recording, observer)
+            _save(log, output, args.fps, args.scale, not args.flat)
+            print(f"wrote {output} ({frames} frames, {seconds:g} s at {args.fps:g} fps, {width}x{height})")
+            return 0
+        url = getattr(panel, "url", None)
+        where = f" at {url}" if url else ""
+        print(f"showing the demo on {type(panel).__name__}{where}; Ctrl-C stops")
+        try:
+            run(panel, args.seconds, args.fps, style, observer=observer)
+        finally:
+            panel.close()
+        return 0
+    finally:
+        fleet.stop()
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """Show a fleet's Alertmanager alerts live, or record them."""
+    fleet = _fleet(args, alertmanager_url=args.alertmanager, alertmanager_matchers=args.matcher,
+                   alertmanager_token_file=args.token_file, alertmanager_poll_seconds=args.poll)
+    width, height = args.size
+    output = args.output
     panel = MemoryPanel(width, height) if output is not None else open_panel(args.panel, width, height)
+    seconds = args.seconds
     if isinstance(panel, MemoryPanel):
         if output is None:
-            output = Path("error-status-demo.gif")
-            print(f"no panel or emulator here: recording to {output} instead "
-                  "(install the [emulator] extra to watch the demo in a browser)")
-        seconds = args.seconds if args.seconds is not None else 30.0
-        log, frames = _record(width, height, seconds, args.fps, style)
-        _save(log, output, args.fps, args.scale, not args.flat)
-        print(f"wrote {output} ({frames} frames, {seconds:g} s at {args.fps:g} fps, {width}x{height})")
-        return 0
-    url = getattr(panel, "url", None)
-    print(f"showing the demo on {type(panel).__name__}" + (f" at {url}" if url else "") + "; Ctrl-C stops")
+            output = Path("error-status-watch.gif")
+            print(f"no panel or emulator here: recording to {output} instead")
+        seconds = seconds if seconds is not None else 30.0
+    else:
+        url = getattr(panel, "url", None)
+        print(f"watching {fleet.source.display_url if fleet.source else '?'} on {type(panel).__name__}"
+              + (f" at {url}" if url else "") + "; Ctrl-C stops")
     try:
-        run(panel, args.seconds, args.fps, style)
+        frames = watch(panel, fleet, seconds, args.fps, Style(scroll_speed=args.speed),
+                       on_start=lambda: _announce(fleet))
     finally:
         panel.close()
+    if isinstance(panel, MemoryPanel) and output is not None:
+        _save(panel, output, args.fps, args.scale, not args.flat)
+        print(f"wrote {output} ({frames} frames, {width}x{height})")
     return 0
 
 
-def _record(width: int, height: int, seconds: float, fps: float, style: Style) -> tuple[FrameLog, int]:
+def _record(width: int, height: int, seconds: float, fps: float, style: Style, clock: ManualClock,
+            observer: Callable[[ErrorAggregator, AlertBoard], object] | None = None) -> tuple[FrameLog, int]:
     """The storm computed as fast as it goes on a manual clock, every frame timestamped by it."""
-    clock = ManualClock()
     recorder = Recorder(MemoryPanel(width, height, keep=1), clock=clock.monotonic)
-    frames = run(recorder, seconds, fps, style, clock=clock)
+    frames = run(recorder, seconds, fps, style, clock=clock, observer=observer)
     return recorder.log, frames
 
 
-def _save(log: FrameLog, path: Path, fps: float, scale: int, led: bool) -> None:
+def _announce(fleet: FleetService) -> None:
+    """Say where the metrics are, once they are served."""
+    if fleet.endpoint is not None:
+        print(f"metrics at {fleet.endpoint.url}")
+
+
+def _save(log: FrameLog | MemoryPanel, path: Path, fps: float, scale: int, led: bool) -> None:
     """Write the recording: an animated GIF, or the last frame as a PNG."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".gif":
@@ -180,7 +259,7 @@ def _pictures(args: argparse.Namespace) -> int:
         path = directory / f"{scene}-{width}x{height}.png"
         panel.save_png(path, scale=scale, led=True)
         print(f"wrote {path}")
-    log, _ = _record(64, 32, 60.0, 25.0, Style(scroll_speed=25.0))
+    log, _ = _record(64, 32, 60.0, 25.0, Style(scroll_speed=25.0), ManualClock())
     gif = directory / "demo-64x32.gif"
     log.save_gif(gif, fps=25.0, scale=5, led=True)
     print(f"wrote {gif}")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .aggregator import ErrorAggregator
+from .board import AlertBoard
 from .clock import SYSTEM_CLOCK, Clock, ManualClock
 from .ledmatrix.logs import ErrorLogHandler
 from .model import HealthState
@@ -128,11 +129,13 @@ class Storm:
 
 
 def run(panel: Panel, seconds: float | None, fps: float = 25.0, style: Style | None = None,
-        clock: Clock | None = None) -> int:
+        clock: Clock | None = None,
+        observer: Callable[[ErrorAggregator, AlertBoard], object] | None = None) -> int:
     """Play the storm on ``panel`` for ``seconds`` (None: until interrupted); returns frames shown.
 
     With a ``ManualClock`` the frames are computed as fast as possible (recording to a file);
     otherwise the loop is paced by the monotonic clock, one frame every ``1 / fps`` seconds.
+    ``observer`` is called after each board refresh (the metrics endpoint reads the storm there).
     """
     manual = isinstance(clock, ManualClock)
     clock = clock or SYSTEM_CLOCK
@@ -157,6 +160,8 @@ def run(panel: Panel, seconds: float | None, fps: float = 25.0, style: Style | N
             if t >= next_refresh:
                 next_refresh = t + REFRESH
                 pipeline.cycle(storm.health())
+                if observer is not None:
+                    observer(pipeline.aggregator, pipeline.board)
             panel.show(renderer.render(pipeline.snapshot, width, height, t))
             frames += 1
     finally:

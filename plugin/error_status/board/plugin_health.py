@@ -1,14 +1,12 @@
-"""One health state per plugin, from every source: the host's report, the aggregator's own counts
-and the active alerts. The worst wins, so a plugin with errors is never a healthy dot."""
+"""One health state per plugin (or fleet instance), from every source: the host's report, the
+aggregator's own counts and the active alerts. The worst wins, so a plugin with errors is never a
+healthy dot."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
 from ..model import Alert, HealthReport, HealthState, PluginHealth
-
-LOCAL_ORIGINS = frozenset({"pattern", "health"})  # fleet alerts are about other machines
-
 
 def merge_health(known: Iterable[str], reports: Mapping[str, HealthReport], recent: Mapping[str, int],
                  threshold: int, alerts: Iterable[Alert], self_id: str | None) -> tuple[PluginHealth, ...]:
@@ -32,7 +30,7 @@ def merge_health(known: Iterable[str], reports: Mapping[str, HealthReport], rece
             state = HealthState.FAILING if count >= threshold else HealthState.DEGRADED
             consider(pid, state, "1 error" if count == 1 else f"{count} errors")
     for alert in alerts:
-        if alert.plugin_id is not None and alert.origin in LOCAL_ORIGINS:
+        if alert.plugin_id is not None:
             consider(alert.plugin_id, HealthState.for_severity(alert.severity),
                      alert.message if alert.origin == "health" else f"{alert.error_type} x{alert.count}")
     return tuple(PluginHealth(pid, state, reason) for pid, (state, reason) in sorted(worst.items())
