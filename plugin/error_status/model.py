@@ -115,12 +115,15 @@ class HealthReport:
     ``"CircuitHalfOpen"``, ``"NotUpdating"``, ``"LoadFailed"``, ``"InitFailed"``,
     ``"DisabledAfterFailures"``, ``"StateError"``, ``"Degraded"``); None when the state alone says
     it (a dot, and no ALL OK). ``failures`` is how many failures the source counted (0: unknown).
+    ``since`` is when the source says the condition began (epoch seconds, None: unknown): a later
+    one for the same condition is a new occurrence (a circuit that opened again).
     """
 
     state: HealthState
     reason: str = ""
     condition: str | None = None
     failures: int = 0
+    since: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

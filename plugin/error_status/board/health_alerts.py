@@ -40,6 +40,7 @@ class _Episode:
     last_bad_wall: float
     failures: int
     openings: int
+    began: float | None = None  # the source's own time for the condition's start
     healthy_since: float | None = None
 
 
@@ -87,12 +88,16 @@ class HealthAlerts:
         if episode is None:
             self._episodes[plugin] = _Episode(condition, report.reason, CONDITION_SEVERITY[condition], mono,
                                               wall, mono, wall, report.failures,
-                                              int(condition == "CircuitOpen"))
+                                              int(condition == "CircuitOpen"), report.since)
             return
         if condition != episode.condition:
             if condition == "CircuitOpen":
                 episode.openings += 1
-            episode.condition, episode.since = condition, mono
+            episode.condition, episode.since, episode.began = condition, mono, report.since
+        elif report.since is not None and episode.began is not None and report.since > episode.began:
+            episode.began = report.since  # the same condition began again: the circuit re-opened
+            if condition == "CircuitOpen":
+                episode.openings += 1
         episode.reason = report.reason or episode.reason
         episode.healthy_since = None
         episode.last_bad_wall = wall

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from ..model import Alert, HealthReport, HealthState, PluginHealth
 
+
 def merge_health(known: Iterable[str], reports: Mapping[str, HealthReport], recent: Mapping[str, int],
                  threshold: int, alerts: Iterable[Alert], self_id: str | None) -> tuple[PluginHealth, ...]:
     """Health per plugin in id order.

@@ -12,13 +12,15 @@ from types import ModuleType
 from typing import Any
 
 from ..clock import SYSTEM_CLOCK, Clock
-from ..model import BoardSnapshot, Severity
+from ..model import BoardSnapshot, HealthReport, Severity
 from ..pipeline import Pipeline
+from .attribution import DisplayFailures
 from .config import AggregatorSettings, PluginSettings
-from .health import read_host_health
+from .health import read_host_health, worst
 from .host import HostLink, import_host_aggregator
 from .logs import ErrorLogHandler, attach_log_handler, detach_log_handler
 from .persistence import StatePersistence
+from .staleness import UpdateWatch
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class Driver:
         self._persistence: StatePersistence | None = None
         self._plugin_manager: object = None
         self._next_health = -float("inf")
+        self._updates = UpdateWatch()
         self._cycle_lock = threading.Lock()
         self._listeners: tuple[SnapshotListener, ...] = ()
         self._published: BoardSnapshot | None = None
@@ -102,7 +105,8 @@ class Driver:
         try:
             self._host.attach(self.wake)
             if self.key.aggregator.capture_error_logs:
-                self._log_handler = attach_log_handler(self.aggregator)
+                self._log_handler = attach_log_handler(self.aggregator,
+                                                       attribute=DisplayFailures(plugin_manager))
             if cache_manager is not None:
                 self._persistence = StatePersistence(cache_manager, STATE_KEY, clock=self.clock)
                 self._restore()
@@ -180,7 +184,7 @@ class Driver:
         health = None
         if now >= self._next_health:
             self._next_health = now + HEALTH_INTERVAL
-            health = read_host_health(self._plugin_manager)
+            health = self._read_health(now)
         changed = self.pipeline.cycle(health)
         self.cycles += 1
         snapshot = self.board.snapshot()
@@ -189,6 +193,13 @@ class Driver:
             self._notify(snapshot)
         self._save(snapshot)
         return changed
+
+    def _read_health(self, now: float) -> dict[str, HealthReport]:
+        """The host's report per plugin, with the plugins that stopped updating."""
+        health = read_host_health(self._plugin_manager)
+        for pid, stale in self._updates.check(self._plugin_manager, now).items():
+            health[pid] = worst([health[pid], stale]) if pid in health else stale
+        return health
 
     def _notify(self, snapshot: BoardSnapshot) -> None:
         """Tell the listeners about a new snapshot (their failures are counted, never raised)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from ..aggregator import ErrorAggregator
@@ -30,6 +31,7 @@ OWN_PLUGIN_LOGGER = "plugin.error-status"
 _PLUGIN_PREFIX = "plugin."
 _MAX_LOG_MESSAGE = 500
 
+Attribute = Callable[[logging.LogRecord], "tuple[str, str] | None"]  # record -> (plugin id, operation)
 _guard = threading.local()  # set while a handler records: logs emitted meanwhile are ignored
 _attach_lock = threading.Lock()
 
@@ -42,10 +44,11 @@ class ErrorLogHandler(logging.Handler):
     """
 
     def __init__(self, aggregator: ErrorAggregator, level: int = logging.ERROR, *,
-                 require_plugin_id: bool = True) -> None:
+                 require_plugin_id: bool = True, attribute: Attribute | None = None) -> None:
         super().__init__(level)
         self.aggregator = aggregator
         self.require_plugin_id = require_plugin_id
+        self.attribute = attribute
         self.failures = 0
         self.recorded = 0
         self._loggers: list[logging.Logger] = []
@@ -82,16 +85,18 @@ class ErrorLogHandler(logging.Handler):
         """Hand one log record to the aggregator; False when it is not ours to take."""
         if record.levelno < self.level or is_own_logger(record.name):
             return False
-        plugin_id = record_plugin_id(record)
+        plugin_id, operation = record_plugin_id(record), "log"
+        if plugin_id is None and self.attribute is not None:
+            plugin_id, operation = self.attribute(record) or (None, operation)
         if plugin_id is None and self.require_plugin_id:
             return False
         context = _context(record)
         exception = _exception(record)
         if exception is not None:
-            self.aggregator.record_error(exception, context=context, plugin_id=plugin_id, operation="log")
+            self.aggregator.record_error(exception, context=context, plugin_id=plugin_id, operation=operation)
             return True
         stack = record.stack_info if isinstance(record.stack_info, str) else None
-        self.aggregator.ingest(LOGGED_ERROR, context["message"], plugin_id=plugin_id, operation="log",
+        self.aggregator.ingest(LOGGED_ERROR, context["message"], plugin_id=plugin_id, operation=operation,
                                context=context, stack_trace=stack)
         return True
 
@@ -145,7 +150,8 @@ def _message(record: logging.LogRecord) -> str:
 
 
 def attach_log_handler(aggregator: ErrorAggregator, logger: logging.Logger | None = None, *,
-                       level: int = logging.ERROR, require_plugin_id: bool = True) -> ErrorLogHandler:
+                       level: int = logging.ERROR, require_plugin_id: bool = True,
+                       attribute: Attribute | None = None) -> ErrorLogHandler:
     """Attach a handler feeding ``aggregator`` to ``logger`` (default: root); idempotent.
 
     The host's ``run.py`` installs its root handlers before plugins are created, and plugin
@@ -159,7 +165,7 @@ def attach_log_handler(aggregator: ErrorAggregator, logger: logging.Logger | Non
                 if target not in existing._loggers:
                     existing._loggers.append(target)
                 return existing
-        handler = ErrorLogHandler(aggregator, level, require_plugin_id=require_plugin_id)
+        handler = ErrorLogHandler(aggregator, level, require_plugin_id=require_plugin_id, attribute=attribute)
         target.addHandler(handler)
         handler._loggers.append(target)
         return handler
