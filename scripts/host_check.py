@@ -343,6 +343,23 @@ def describe_board(board: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------- rig
 
+def exc_plugin(error: BaseException) -> str | None:
+    """The plugin whose code raised: the innermost traceback frame under ``plugin-repos/<id>/``
+    (following ``__cause__``/``__context__``), since some host log lines do not name the plugin."""
+    seen: set[int] = set()
+    found = None
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        for frame in traceback.extract_tb(error.__traceback__):
+            marker = f"{os.sep}plugin-repos{os.sep}"
+            if marker in frame.filename:
+                found = frame.filename.split(marker, 1)[1].split(os.sep, 1)[0]
+        if found:
+            return found
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return found
+
+
 class LogCollector(logging.Handler):
     """Keeps WARNING+ records (time since start, level, logger, plugin_id, thread, message)."""
 
@@ -371,6 +388,7 @@ class LogCollector(logging.Handler):
         text = ""
         if record.exc_info and record.exc_info[1] is not None:
             entry["exc"] = f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]}"[:300]
+            entry["exc_plugin"] = exc_plugin(record.exc_info[1])
             text = "".join(traceback.format_exception(*record.exc_info))
         with self._lock_:
             self.records.append(entry)
@@ -875,7 +893,7 @@ def first_failure(rig: Rig, pid: str) -> tuple[float | None, str | None]:
         candidates.append((rig.aggregator_first[pid], "aggregator.plugin_error_counts"))
     for record in rig.log.records if rig.log else []:
         if record["level"] in ("ERROR", "CRITICAL") and (
-                record.get("plugin_id") == pid or pid in record["message"]):
+                pid in (record.get("plugin_id"), record.get("exc_plugin")) or pid in record["message"]):
             candidates.append((record["t"], f"log {record['logger']}"))
             break
     if not candidates:
@@ -936,7 +954,8 @@ def build_report(rig: Rig) -> dict[str, Any]:
     except Exception as error:
         aggregator = {"error": repr(error)}
     logs = rig.log.records if rig.log else []
-    log_groups = Counter((r["level"], r["logger"], r["plugin_id"], r["template"]) for r in logs)
+    log_groups = Counter((r["level"], r["logger"], r["plugin_id"], r.get("exc_plugin"), r["template"])
+                         for r in logs)
 
     per_plugin = {}
     for pid in rig.enabled_ids:
@@ -988,8 +1007,11 @@ def build_report(rig: Rig) -> dict[str, Any]:
         "plugin_last_update_t": last_update,
         "aggregator": aggregator,
         "log": {"path": "host.log", "count_by_level": dict(Counter(r["level"] for r in logs)),
-                "groups": [{"level": k[0], "logger": k[1], "plugin_id": k[2], "template": k[3], "count": n}
-                           for k, n in log_groups.most_common()]},
+                "groups": [{"level": k[0], "logger": k[1], "plugin_id": k[2], "traceback_plugin": k[3],
+                            "template": k[4], "count": n} for k, n in log_groups.most_common()]},
+        "log_handlers": {name or "root": [type(h).__module__ + "." + type(h).__name__
+                                          for h in logging.getLogger(name).handlers]
+                         for name in ("", "plugin", f"plugin.{ES_ID}")},
         "notes": rig.notes[:50],
         "frames": [{k: v for k, v in f.items() if not k.startswith("_")} for f in frames],
     }
@@ -1067,7 +1089,8 @@ def contact_sheet(rig: Rig, report: dict[str, Any]) -> None:
 
 def print_summary(rig: Rig, report: dict[str, Any]) -> None:
     p = print
-    p(f"== host_check: scenario={rig.args.scenario} plugins={','.join(rig.enabled_ids)} "
+    scenario = "custom" if rig.args.plugins is not None else rig.args.scenario
+    p(f"== host_check: scenario={scenario} plugins={','.join(rig.enabled_ids)} "
       f"size={rig.width}x{rig.height} seconds={rig.args.seconds} out={rig.out}")
     p(f"host {report['host']['commit'] or '?'}  controller init {report['timing']['controller_init_s']}s, "
       f"run {report['timing']['run_started_t']}s..{report['timing']['run_ended_t']}s")
@@ -1118,8 +1141,9 @@ def print_summary(rig: Rig, report: dict[str, Any]) -> None:
       f"patterns {list((agg.get('active_patterns') or {}).keys())}")
     p(f"host log WARNING+: {report['log']['count_by_level']}  (see {rig.out / 'host.log'})")
     for group in report["log"]["groups"][:12]:
-        p(f"  {group['count']:4d}x {group['level']:<7} {group['logger']}"
-          + (f" [{group['plugin_id']}]" if group["plugin_id"] else "") + f": {group['template'][:90]}")
+        tags = (f" [{group['plugin_id']}]" if group["plugin_id"] else "") + (
+            f" (traceback in {group['traceback_plugin']})" if group["traceback_plugin"] else "")
+        p(f"  {group['count']:4d}x {group['level']:<7} {group['logger']}{tags}: {group['template'][:90]}")
     for check in rig.checks:
         p(f"CHECK {'PASS' if check['ok'] else 'FAIL'} {check['name']}: {check['detail']}")
     for note in rig.notes[:5]:
