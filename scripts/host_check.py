@@ -60,6 +60,7 @@ import traceback
 import types
 import zlib
 from collections import Counter, defaultdict
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -430,6 +431,7 @@ class Rig:
         self.digests_seen: dict[str, set[int]] = defaultdict(set)
         self.saved_other: Counter[str] = Counter()
         self.turns: list[dict[str, Any]] = []
+        self.dwells: list[dict[str, Any]] = []
         self.health: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.states: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.board_changes: list[dict[str, Any]] = []
@@ -606,8 +608,31 @@ class Rig:
         self.plugin_manager = self.controller.plugin_manager
         self.display_manager = self.controller.display_manager
         self._install_mode_tracker()
+        self._install_dwell_tracker()
         self._install_frame_hooks()
         self._install_stop_hooks()
+
+    def _install_dwell_tracker(self) -> None:
+        """Each dwell's first display() goes through the executor: note when, for whom, and its result.
+
+        A dwell that keeps the same mode (live priority holding the display) shows up here but not as a
+        mode change.
+        """
+        executor = getattr(self.plugin_manager, "plugin_executor", None)
+        if executor is None:
+            return
+        real = executor.execute_display
+        rig = self
+
+        def execute_display(plugin: Any, plugin_id: str, *a: Any, **kw: Any) -> Any:
+            entry = {"t": rig.t(), "plugin": plugin_id, "mode": kw.get("display_mode"),
+                     "force_clear": kw.get("force_clear"), "result": None}
+            rig.dwells.append(entry)
+            result = real(plugin, plugin_id, *a, **kw)
+            entry["result"] = result
+            return result
+
+        executor.execute_display = execute_display
 
     def _install_mode_tracker(self) -> None:
         """Every change of ``current_display_mode``, exactly (a skipped turn lasts microseconds).
@@ -854,6 +879,195 @@ class Rig:
         self.run_ended = self.t()
 
 
+# ------------------------------------------------------------------------------------------ web
+
+class FormParser(HTMLParser):
+    """The fields of one <form>, serialised the way a browser submits it (what htmx posts)."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.depth = 0  # >0 while inside the form
+        self.fields: list[dict[str, Any]] = []
+        self._select: dict[str, Any] | None = None
+        self._option: dict[str, Any] | None = None
+        self._textarea: dict[str, Any] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            if self.depth or a.get("id") == self.form_id:
+                self.depth += 1
+            return
+        if not self.depth:
+            return
+        if tag == "input":
+            self.fields.append({"kind": "input", "type": a.get("type", "text").lower(), "name": a.get("name"),
+                                "value": a.get("value", ""), "checked": "checked" in a,
+                                "disabled": "disabled" in a, "id": a.get("id")})
+        elif tag == "select":
+            self._select = {"kind": "select", "name": a.get("name"), "options": [],
+                            "disabled": "disabled" in a, "multiple": "multiple" in a, "id": a.get("id")}
+            self.fields.append(self._select)
+        elif tag == "option" and self._select is not None:
+            self._option = {"value": a.get("value"), "text": "", "selected": "selected" in a}
+            self._select["options"].append(self._option)
+        elif tag == "textarea":
+            self._textarea = {"kind": "textarea", "name": a.get("name"), "value": "",
+                              "disabled": "disabled" in a}
+            self.fields.append(self._textarea)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.depth:
+            self.depth -= 1
+        elif tag == "select":
+            self._select = None
+        elif tag == "option":
+            self._option = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._option is not None:
+            self._option["text"] += data
+        if self._textarea is not None:
+            self._textarea["value"] += data
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(name, value) in document order, per the HTML form-submission rules that matter here."""
+        out: list[tuple[str, str]] = []
+        for f in self.fields:
+            if not f.get("name") or f.get("disabled"):
+                continue
+            if f["kind"] == "input":
+                if f["type"] in ("submit", "button", "reset", "image", "file"):
+                    continue
+                if f["type"] in ("checkbox", "radio"):
+                    if f["checked"]:
+                        out.append((f["name"], f["value"] or "on"))
+                    continue
+                out.append((f["name"], f["value"]))
+            elif f["kind"] == "select":
+                chosen = [o for o in f["options"] if o["selected"]]
+                if not chosen and f["options"] and not f["multiple"]:
+                    chosen = [f["options"][0]]  # a single select with nothing selected shows/sends the first
+                for o in chosen:
+                    out.append((f["name"], o["value"] if o["value"] is not None else o["text"].strip()))
+            elif f["kind"] == "textarea":
+                out.append((f["name"], f["value"]))
+        return out
+
+
+def schema_leaves(schema: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
+    """dotted path -> property schema, for every non-object property."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, prop in (schema.get("properties") or {}).items():
+        path = f"{prefix}.{key}" if prefix else key
+        if prop.get("type") == "object" and prop.get("properties"):
+            out.update(schema_leaves(prop, path))
+        else:
+            out[path] = prop
+    return out
+
+
+def get_path(data: Any, path: str) -> Any:
+    node = data
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return "<absent>"
+        node = node[part]
+    return node
+
+
+def run_web_checks(rig: Rig) -> dict[str, Any]:
+    """In-process Flask test client against the scratch root: the plugin config form and web_ui_actions."""
+    assert rig.scratch is not None
+    result: dict[str, Any] = {}
+    import web_interface.app as webapp
+
+    webapp._reconciliation_started = True  # no store reinstall attempts (network) from the scratch root
+    client = webapp.app.test_client()
+    config_path = rig.scratch / "config" / "config.json"
+    wanted = {c.strip() for c in rig.args.web_check.split(",") if c.strip()}
+
+    if "form" in wanted:
+        plugin = rig.args.web_form_plugin
+        schema = json.loads((rig.scratch / "plugin-repos" / plugin / "config_schema.json").read_text())
+        leaves = schema_leaves(schema)
+        before = json.loads(config_path.read_text()).get(plugin, {})
+        page = client.get(f"/v3/partials/plugin-config/{plugin}")
+        html = page.get_data(as_text=True)
+        (rig.out / "web_form.html").write_text(html, encoding="utf-8")
+        parser = FormParser(f"plugin-config-form-{plugin}")
+        parser.feed(html)
+        pairs = parser.pairs()
+        posted: dict[str, list[str]] = defaultdict(list)
+        for name, value in pairs:
+            posted[name].append(value)
+        from werkzeug.datastructures import MultiDict
+
+        response = client.post(f"/api/v3/plugins/config?plugin_id={plugin}", data=MultiDict(pairs),
+                               content_type="application/x-www-form-urlencoded")
+        after = json.loads(config_path.read_text()).get(plugin, {})
+        rows = []
+        for path, prop in leaves.items():
+            names = [n for n in posted if n == path or n.startswith(path + ".") or n == path + "[]"]
+            rows.append({
+                "path": path, "type": prop.get("type"),
+                "x-widget": prop.get("x-widget") or prop.get("x_widget"),
+                "default": prop.get("default"), "before": get_path(before, path),
+                "form_sent": {n: posted[n] for n in names} or "<not sent>",
+                "saved": get_path(after, path),
+            })
+            row = rows[-1]
+            row["saved_equals_default"] = row["saved"] == row["default"]
+        result["form"] = {
+            "plugin": plugin, "get_status": page.status_code, "post_status": response.status_code,
+            "post_response": response.get_json(silent=True) or response.get_data(as_text=True)[:500],
+            "config_before": before, "config_after": after, "fields": rows,
+            "posted_pairs": pairs,
+        }
+    if "action" in wanted:
+        actions = []
+        for action_id, params in (("probe", {}), ("probe", {"x": 1}), ("probe-plain", {"mode": "plain"}),
+                                  ("probe-fail", {}), ("probe-nostatus", {}), ("missing", {})):
+            started = time.monotonic()
+            response = client.post("/api/v3/plugins/action", json={"plugin_id": "es-check-action",
+                                                                  "action_id": action_id, "params": params})
+            actions.append({"action_id": action_id, "params": params, "status": response.status_code,
+                            "seconds": round(time.monotonic() - started, 3),
+                            "json": response.get_json(silent=True)})
+        page = client.get("/v3/partials/plugin-config/es-check-action").get_data(as_text=True)
+        result["action"] = {"calls": actions, "buttons_in_page": page.count("executePluginAction(")}
+    try:
+        from src.cache_manager import CacheManager
+
+        result["web_cache_dir"] = CacheManager().cache_dir
+    except Exception as error:
+        result["web_cache_dir"] = repr(error)
+    return result
+
+
+def print_web_summary(rig: Rig, web: dict[str, Any]) -> None:
+    p = print
+    p(f"== host_check web: out={rig.out / 'web.json'}  web process cache dir: {web.get('web_cache_dir')}")
+    form = web.get("form")
+    if form:
+        p(f"form for {form['plugin']}: GET {form['get_status']}, POST {form['post_status']} "
+          f"{json.dumps(form['post_response'])[:160]}")
+        for row in form["fields"]:
+            flag = "" if row["saved_equals_default"] else "   <-- saved != default"
+            p(f"  {row['path']:<28} {row['type']!s:<8} default={json.dumps(row['default'])} "
+              f"before={json.dumps(row['before'])} sent={json.dumps(row['form_sent'])} "
+              f"saved={json.dumps(row['saved'])}{flag}")
+    action = web.get("action")
+    if action:
+        p(f"web_ui_actions: {action['buttons_in_page']} buttons rendered")
+        for call in action["calls"]:
+            p(f"  {call['action_id']} params={call['params']} -> HTTP {call['status']} "
+              f"in {call['seconds']}s: {json.dumps(call['json'])[:300]}")
+
+
 # --------------------------------------------------------------------------------------- report
 
 def first_board_alert(rig: Rig, pid: str) -> tuple[float | None, float | None]:
@@ -1000,6 +1214,7 @@ def build_report(rig: Rig) -> dict[str, Any]:
         },
         "per_plugin": per_plugin,
         "turns": rig.turns,
+        "dwells": rig.dwells,
         "health_samples": dict(rig.health),
         "state_samples": dict(rig.states),
         "final_state_info": final_state,
@@ -1104,7 +1319,10 @@ def print_summary(rig: Rig, report: dict[str, Any]) -> None:
         looks = ", ".join(f"{k} {v}" for k, v in sorted(m["looks"].items()))
         p(f"  {mode:<22} {m['frames']:5d} frames ({m['distinct']} distinct)  looks: {looks}")
     turns = Counter(t["mode"] for t in report["turns"])
-    p("turns: " + ", ".join(f"{k} x{v}" for k, v in turns.items()))
+    p("mode changes: " + ", ".join(f"{k} x{v}" for k, v in turns.items()))
+    dwells = Counter((d["plugin"], d["result"]) for d in report["dwells"])
+    p("dwells (first display() of a turn -> result): "
+      + ", ".join(f"{k[0]}->{k[1]} x{v}" for k, v in sorted(dwells.items(), key=str)))
     es = report["error_status"]
     p(f"error-status frames: {es['frames']}  all-clear {es['all_clear']}  "
       f"all-clear-with-red/orange/amber-marks {es['all_clear_marked']}  alert {es['alert']}  "
@@ -1194,6 +1412,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="fail if an error-status frame after the grace period looks like an alert")
     ap.add_argument("--alert-grace", type=float, default=10.0, help="seconds allowed after the reference")
     ap.add_argument("--hook", action="append", help="Python file with on_ready/on_frame/on_sample/on_end")
+    ap.add_argument("--web-check", help="instead of the display run: 'form' (render the plugin config form, "
+                    "submit it as a browser would, diff config.json) and/or 'action' (web_ui_actions probes)")
+    ap.add_argument("--web-form-plugin", default=ES_ID, help="plugin whose config form --web-check form uses")
     ap.add_argument("--stop-grace", type=float, default=20.0, help="watchdog: seconds past the deadline")
     ap.add_argument("--scratch-parent", help="where the scratch host root is made (default: system temp)")
     ap.add_argument("--keep-scratch", action="store_true", help="do not delete the scratch host root")
@@ -1219,6 +1440,16 @@ def main(argv: list[str]) -> int:
     try:
         rig.prepare_scratch()
         rig.setup_process()
+        if args.web_check:
+            web = run_web_checks(rig)
+            (rig.out / "web.json").write_text(json.dumps(web, indent=1, default=repr), encoding="utf-8")
+            print_web_summary(rig, web)
+            if rig.log:
+                rig.log.close()
+            if rig.scratch and not args.keep_scratch:
+                shutil.rmtree(rig.scratch, ignore_errors=True)
+            sys.stdout.flush()
+            os._exit(0)
         writer.start()
         rig.build_controller()
         sampler.start()
