@@ -29,6 +29,12 @@ What it does:
 * collects host log records at WARNING and above into ``<out>/host.log`` (all of INFO+ in
   ``host-full.log``) and writes ``<out>/report.json`` plus a summary on stdout.
 
+``--plugin-ref REV`` installs a committed revision of the plugin repository (``git archive``) instead
+of its working tree. ``--web-check form,action`` skips the display run and drives the host's Flask
+app in-process instead: it renders the plugin's config form, submits it the way a browser does and
+diffs ``config.json`` (``web.json``, ``web_form.html``), and runs the ``es-check-action`` plugin's
+``web_ui_actions`` probes.
+
 It decides nothing unless asked: ``--expect-alert PLUGIN`` fails (exit 1) when an error-status frame
 later than ``--alert-grace`` seconds after the plugin's circuit opened (or, if it never opened, after
 the first failure the host saw) looks all-clear; ``--expect-all-clear`` fails when one looks like an
@@ -724,7 +730,9 @@ class Rig:
         plugin = (getattr(controller, "mode_to_plugin_id", {}) or {}).get(mode)
         digest = zlib.adler32(image.tobytes())
         frame = {"i": 0, "t": self.t(), "mode": mode, "plugin": plugin,
-                 "thread": threading.current_thread().name, "digest": digest}
+                 "thread": threading.current_thread().name, "digest": digest,
+                 # False while the schedule blanks the panel (the mode keeps its last value then)
+                 "display_active": getattr(controller, "is_display_active", None)}
         with self.frame_lock:
             frame["i"] = len(self.frames)
             self.frames.append(frame)
