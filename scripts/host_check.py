@@ -613,6 +613,12 @@ class Rig:
         self.init_seconds = round(time.monotonic() - started, 3)
         self.plugin_manager = self.controller.plugin_manager
         self.display_manager = self.controller.display_manager
+        tracker = getattr(self.plugin_manager, "health_tracker", None)
+        if tracker is not None:
+            if self.args.circuit_cooldown is not None:
+                tracker.cooldown_period = self.args.circuit_cooldown
+            if self.args.half_open_timeout is not None:
+                tracker.half_open_timeout = self.args.half_open_timeout
         self._install_mode_tracker()
         self._install_dwell_tracker()
         self._install_frame_hooks()
@@ -796,7 +802,8 @@ class Rig:
                     try:
                         summary = tracker.get_health_summary(pid)
                         key = (summary.get("circuit_state"), summary.get("consecutive_failures"),
-                               summary.get("total_failures"), summary.get("degraded"))
+                               summary.get("total_failures"), summary.get("degraded"),
+                               summary.get("circuit_opened_time"))
                         if last_health.get(pid) != key:
                             last_health[pid] = key
                             self.health[pid].append({"t": t, **jsonable(summary)})
@@ -1092,15 +1099,18 @@ def first_board_alert(rig: Rig, pid: str) -> tuple[float | None, float | None]:
 
 
 def circuit_events(rig: Rig, pid: str) -> list[dict[str, Any]]:
+    """Circuit transitions. A half-open attempt that fails lasts milliseconds, so a re-open is also
+    recognised by a new circuit_opened_time while the state stays "open"."""
     events = []
-    prev = "closed"
+    prev, prev_opened = "closed", None
     for sample in rig.health.get(pid, []):
-        state = sample.get("circuit_state")
-        if state != prev:
-            events.append({"t": sample["t"], "from": prev, "to": state,
+        state, opened = sample.get("circuit_state"), sample.get("circuit_opened_time")
+        reopened = state == prev == "open" and opened != prev_opened
+        if state != prev or reopened:
+            events.append({"t": sample["t"], "from": "open (re-opened)" if reopened else prev, "to": state,
                            "consecutive_failures": sample.get("consecutive_failures"),
                            "total_failures": sample.get("total_failures")})
-            prev = state
+        prev, prev_opened = state, opened
     return events
 
 
@@ -1419,6 +1429,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--expect-all-clear", action="store_true",
                     help="fail if an error-status frame after the grace period looks like an alert")
     ap.add_argument("--alert-grace", type=float, default=10.0, help="seconds allowed after the reference")
+    ap.add_argument("--circuit-cooldown", type=float,
+                    help="host circuit breaker: seconds open before half-open (host default 300)")
+    ap.add_argument("--half-open-timeout", type=float,
+                    help="host circuit breaker half-open timeout (default 60)")
     ap.add_argument("--hook", action="append", help="Python file with on_ready/on_frame/on_sample/on_end")
     ap.add_argument("--web-check", help="instead of the display run: 'form' (render the plugin config form, "
                     "submit it as a browser would, diff config.json) and/or 'action' (web_ui_actions probes)")
