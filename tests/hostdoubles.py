@@ -204,6 +204,11 @@ class FakeStateManager:
     def __init__(self) -> None:
         self._states: dict[str, str] = {}
         self._error_info: dict[str, dict[str, Any]] = {}
+        self._last_update: dict[str, datetime] = {}
+
+    def record_update(self, plugin_id: str, when: datetime | None = None) -> None:
+        """A successful scheduled update (the host's ``record_update``)."""
+        self._last_update[plugin_id] = when or datetime.now()
 
     def set_state(self, plugin_id: str, state: str, error: BaseException | None = None) -> None:
         """A transition; entering error stores the error, leaving it clears the info."""
@@ -227,7 +232,8 @@ class FakeStateManager:
         return {
             "state": state, "is_loaded": state in ("loaded", "enabled", "running"),
             "is_enabled": state == "enabled", "is_running": state == "running",
-            "is_error": state == "error", "can_execute": state == "enabled", "last_update": None,
+            "is_error": state == "error", "can_execute": state == "enabled",
+            "last_update": self._last_update.get(plugin_id),
             "last_display": None, "error_info": dict(info) if info is not None else None,
             "state_history_count": 0,
         }

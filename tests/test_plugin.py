@@ -27,6 +27,7 @@ from error_status.render.style import ALL_CLEAR_COLOUR, DEFAULT_SEVERITY_COLOURS
 
 AMBER = DEFAULT_SEVERITY_COLOURS[Severity.WARNING]
 RED = DEFAULT_SEVERITY_COLOURS[Severity.CRITICAL]
+ORANGE = DEFAULT_SEVERITY_COLOURS[Severity.ERROR]
 
 
 def colours(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> set[tuple[int, int, int]]:
@@ -251,3 +252,33 @@ def test_replace_mode_shows_a_new_pattern_on_the_next_frame(clock: ManualClock) 
     finally:
         plugin.cleanup()
     assert module.get_error_aggregator() is made.aggregator
+
+
+def test_with_all_clear_off_the_turn_is_skipped_only_when_all_is_ok(host: Host, clock: ManualClock) -> None:
+    plugin = host.plugin({"show_all_clear": False})
+    assert plugin.display(force_clear=True) is False
+    host.fail("weather", 1)  # one failure: no pattern yet, but not all OK either
+    clock.advance(1.0)
+    host.settle()
+    assert plugin.display() is True
+    frame = host.display.pushed[-1]
+    assert ALL_CLEAR_COLOUR not in colours(frame) and AMBER in colours(frame)
+
+
+def test_an_open_circuit_is_on_the_panel_before_any_pattern(clock: ManualClock) -> None:
+    tracker = FakeHealthTracker()
+    made = Host(clock, health_tracker=tracker, manifests={"weather": {}, "error-status": {}},
+                plugins={"weather": object(), "error-status": object()})
+    plugin = made.plugin({"pattern_threshold": 1000})
+    try:
+        tracker.set("weather", circuit_state="open", consecutive_failures=3, last_error="update failed")
+        clock.advance(2.0)
+        made.settle()
+        plugin.display(force_clear=True)
+        snapshot = plugin._driver.snapshot  # type: ignore[union-attr]
+        assert [(a.plugin_id, a.severity, a.origin) for a in snapshot.alerts] == [
+            ("weather", Severity.ERROR, "health")]
+        assert [h.plugin_id for h in snapshot.health] == ["weather"]  # error-status is not a dot
+        assert ORANGE in colours(made.display.pushed[-1], header_box(64, 32))
+    finally:
+        plugin.cleanup()
