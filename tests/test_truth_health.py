@@ -62,7 +62,8 @@ def test_unhealthy_again_within_the_quiet_period_is_the_same_episode() -> None:
     alerts = HealthAlerts(quiet=300.0)
     alerts.update({"weather": OPEN}, mono=0.0, wall=0.0)
     alerts.update({}, mono=10.0, wall=10.0)  # no longer reported: healthy
-    alerts.update({"weather": HealthReport(H.DEGRADED, "recovering", "CircuitHalfOpen")}, mono=200.0, wall=200.0)
+    recovering = HealthReport(H.DEGRADED, "recovering", "CircuitHalfOpen")
+    alerts.update({"weather": recovering}, mono=200.0, wall=200.0)
     alerts.tick(450.0)
     (alert,) = alerts.alerts()
     assert alert.severity is Severity.ERROR  # an episode never drops below what it reached
@@ -200,7 +201,8 @@ def test_errors_below_the_threshold_keep_all_ok_away_and_make_a_dot() -> None:
     board.set_error_counts({"swallower": 3})
     snapshot = board.snapshot()
     assert snapshot.alerts == () and not snapshot.all_clear
-    assert [(h.plugin_id, h.state, h.reason) for h in snapshot.health] == [("swallower", H.DEGRADED, "3 errors")]
+    assert [(h.plugin_id, h.state, h.reason) for h in snapshot.health] == [
+        ("swallower", H.DEGRADED, "3 errors")]
     board.set_error_counts({"swallower": 5})
     assert board.snapshot().health[0].state is H.FAILING
     board.set_error_counts({})
