@@ -136,3 +136,30 @@ def test_pattern_log_line_is_written_outside_the_lock(make_aggregator: Build) ->
     finally:
         aggregator.logger.removeHandler(probe)
     assert held == [False]
+
+
+def test_record_error_waits_at_most_once_on_a_slow_subscriber(make_aggregator: Build) -> None:
+    aggregator = make_aggregator(pattern_threshold=1)
+    aggregator.subscribe(lambda event: time.sleep(0.045))
+    waits = []
+    for plugin in "abcdefgh":  # each record makes a new pattern: an event for the slow subscriber
+        started = time.monotonic()
+        aggregator.record_error(RuntimeError("down"), plugin_id=plugin)
+        waits.append(time.monotonic() - started)
+    assert waits[0] < 0.040, f"the first record waited {waits[0] * 1000:.0f} ms (delivery_wait is 20 ms)"
+    assert max(waits[1:]) < 0.010, f"records waited {[round(w * 1000) for w in waits]} ms on a slow subscriber"
+
+
+def test_a_thousand_subscribers_do_not_start_a_thousand_threads(make_aggregator: Build) -> None:
+    aggregator = make_aggregator(pattern_threshold=1)
+    got: list[int] = []
+    for n in range(1000):
+        aggregator.subscribe(lambda event, n=n: got.append(n))
+    before = threading.active_count()
+    aggregator.record_error(RuntimeError("down"), plugin_id="a")
+    peak = threading.active_count() - before
+    deadline = time.monotonic() + 10
+    while len(got) < 1000 and time.monotonic() < deadline:
+        peak = max(peak, threading.active_count() - before)
+        time.sleep(0.005)
+    assert len(got) == 1000 and peak <= 8

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .. import forksafe
 from ..clock import SYSTEM_CLOCK, Clock
 from ..hygiene.coerce import describe, fingerprint_text, identifier
 from ..hygiene.context import merged_context
@@ -28,10 +29,12 @@ from .lifecycle import CUSTOM
 from .limits import Limits, positive_int, positive_number
 from .pattern import Thresholds
 from .records import ErrorPattern, ErrorRecord, merge_by_type
+from .reentry import Reentry
 
 logger = logging.getLogger(__name__)
 
 _MAX_STACK_TEXT = 8000
+DEFERRED_TYPE = "(deferred)"  # the placeholder a nested call returns: its occurrence is recorded later
 _NEW_PATTERN_KINDS = frozenset({EventKind.DETECTED, EventKind.RECURRED})
 
 
@@ -98,6 +101,8 @@ class ErrorAggregator:
         self._error_counts = self._ledger.counts.by_type
         self._plugin_error_counts = self._ledger.counts.by_plugin
         self._internal_errors = 0
+        self._reentry = Reentry(self.limits.max_pending_events)
+        forksafe.register(self)
         self._session_mono = clock.monotonic()
         self._session_start = datetime.fromtimestamp(clock.wall())
 
@@ -121,18 +126,31 @@ class ErrorAggregator:
             operation: what it was doing ("update", "display", ...)
             fingerprint: groups occurrences under a key of the caller's choosing
         """
+        reentry = self._reentry
+        if not reentry.enter():  # called from inside one of our own calls: take nothing we may hold
+            return self._defer("error", (error, context, plugin_id, operation, fingerprint))
+        try:
+            if reentry.pending:
+                self._take_deferred()
+            return self._record(error, context, plugin_id, operation, fingerprint, None)
+        finally:
+            reentry.leave()
+
+    def _record(self, error: object, context: object, plugin_id: object, operation: object,
+                fingerprint: object, at: tuple[float, float] | None) -> ErrorRecord:
+        """The work of ``record_error``."""
         exception: BaseException | None
         stack: CapturedStack | None
         try:  # everything foreign (str(), attributes) is touched before the lock
             error_type, raw_message, exception = describe(error)
-            stack = capture(exception, self.limits.max_stack_frames, skip_frames=2)
+            stack = capture(exception, self.limits.max_stack_frames, skip_frames=3)
         except Exception:  # an error whose attributes raise: still counted, by its type and text
             self._internal_errors += 1
             error_type, raw_message, _ = describe(error)
             exception = stack = None
         try:
             return self._store(error_type, raw_message, exception, context, plugin_id, operation,
-                               fingerprint, stack)
+                               fingerprint, stack, at)
         except Exception:
             self._internal_errors += 1
             return self._fallback_record(error, plugin_id, operation)
@@ -144,23 +162,59 @@ class ErrorAggregator:
 
         Never raises. The stack trace, if any, is kept as text (redacted, bounded).
         """
+        reentry = self._reentry
+        if not reentry.enter():
+            return self._defer("ingest", (error_type, message, plugin_id, operation, context, stack_trace,
+                                          fingerprint))
+        try:
+            if reentry.pending:
+                self._take_deferred()
+            return self._ingest(error_type, message, plugin_id, operation, context, stack_trace, fingerprint,
+                                None)
+        finally:
+            reentry.leave()
+
+    def _ingest(self, error_type: object, message: object, plugin_id: object, operation: object,
+                context: object, stack_trace: object, fingerprint: object,
+                at: tuple[float, float] | None) -> ErrorRecord:
+        """The work of ``ingest``."""
         try:
             name = identifier(error_type, 100) or "Unknown"
             raw = message if type(message) is str else safe_str(message)
             stack = self._stacks.redact(str.__str__(stack_trace)[-_MAX_STACK_TEXT:]) if issubclass(
                 type(stack_trace), str) else None
-            return self._store(name, raw, None, context, plugin_id, operation, fingerprint, stack)
+            return self._store(name, raw, None, context, plugin_id, operation, fingerprint, stack, at)
         except Exception:
             self._internal_errors += 1
             return self._fallback_record(message, plugin_id, operation)
 
+    def _defer(self, kind: str, arguments: tuple[Any, ...]) -> ErrorRecord:
+        """Queue a nested call's occurrence for the next call; a placeholder record for its caller."""
+        try:
+            mono, wall = self._monotonic(), self._wall()
+            self._reentry.defer((kind, arguments, mono, wall))
+            return ErrorRecord._make(DEFERRED_TYPE, "", wall, mono, None, None, None, None, None)
+        except Exception:
+            self._internal_errors += 1
+            return unknown_record()
+
+    def _take_deferred(self) -> None:
+        """Record what nested calls queued, at the times they happened (called inside a call)."""
+        for kind, arguments, mono, wall in self._reentry.take():
+            if kind == "error":
+                error, context, plugin_id, operation, fingerprint = arguments
+                self._record(error, context, plugin_id, operation, fingerprint, (mono, wall))
+            else:
+                error_type, message, plugin_id, operation, context, stack, fingerprint = arguments
+                self._ingest(error_type, message, plugin_id, operation, context, stack, fingerprint,
+                             (mono, wall))
+
     def _store(self, error_type: str, raw_message: str, exception: BaseException | None,
                context: object, plugin_id: object, operation: object, fingerprint: object,
-               stack: CapturedStack | str | None) -> ErrorRecord:
+               stack: CapturedStack | str | None, at: tuple[float, float] | None) -> ErrorRecord:
         """Clean the parts, then count the occurrence under the lock and publish what changed."""
         limits = self.limits
-        mono = self._monotonic()
-        wall = self._wall()
+        mono, wall = at if at is not None else (self._monotonic(), self._wall())
         message, normalised = self._cleaner.clean(raw_message)
         plugin = identifier(plugin_id, limits.max_id_length)
         op = identifier(operation, limits.max_id_length)
@@ -177,13 +231,21 @@ class ErrorAggregator:
     # ------------------------------------------------------------------ time passing
 
     def tick(self) -> None:
-        """Resolve quiet patterns and let severities decay; call it now and then (e.g. each update)."""
+        """Take in what nested calls queued, resolve quiet patterns and let severities decay; call it
+        now and then (e.g. each update)."""
+        reentry = self._reentry
+        if not reentry.enter():
+            return
         try:
+            if reentry.pending:
+                self._take_deferred()
             published = self._ledger.maintain(self._clock.monotonic())
             if published:
                 self._announce(*published)
         except Exception:
             self._internal_errors += 1
+        finally:
+            reentry.leave()
 
     def _announce(self, events: list[PatternEvent], queued: list[tuple[Subscription, int]]) -> None:
         """After the lock: start delivery, log new patterns, trigger the automatic export."""
@@ -281,6 +343,8 @@ class ErrorAggregator:
             "internal_errors": self._internal_errors,
             "exports_written": self._exporter.written,
             "exports_failed": self._exporter.failed,
+            "calls_deferred": self._reentry.deferred,
+            "deferred_dropped": self._reentry.dropped,
         }
 
     # ------------------------------------------------------------------ housekeeping
@@ -309,6 +373,12 @@ class ErrorAggregator:
     def _records(self) -> deque[ErrorRecord]:
         """The records kept, oldest first (the seed's attribute; its tests read it)."""
         return self._ledger.records
+
+    def reset_after_fork(self) -> None:
+        """In a forked child: fresh locks (another thread may have held ours when the process forked)."""
+        self._ledger.reset_after_fork()
+        self._lock = self._ledger.lock
+        self._exporter.reset_after_fork()
 
     def close(self) -> None:
         """Stop delivery threads and the exporter (an aggregator is usable until then)."""

@@ -54,6 +54,7 @@ class Subscription:
         self._done = 0
         self.scheduled = False  # guarded by the pool's lock
         self.quick = True  # until a callback takes longer than QUICK_CALLBACK
+        self._busy_since: float | None = None  # when the callback now running began
         self.closed = False
         self.dropped = 0
         self.failures = 0
@@ -102,13 +103,18 @@ class Subscription:
             return self._offered if wanted else 0
 
     def wait_delivered(self, target: int, deadline: float) -> None:
-        """Wait until ``target`` events were handled, or ``deadline`` (monotonic) passes."""
+        """Wait until ``target`` events were handled, or ``deadline`` (monotonic) passes, or the
+        callback turns out slow (then it is never waited for again)."""
         with self._cond:
-            while self._done < target and not self.closed:
-                left = deadline - time.monotonic()
-                if left <= 0:
+            while self._done < target and not self.closed and self.quick:
+                now = time.monotonic()
+                busy = self._busy_since
+                if busy is not None and now - busy > QUICK_CALLBACK:
+                    self.quick = False
                     return
-                self._cond.wait(left)
+                if now >= deadline:
+                    return
+                self._cond.wait(min(deadline - now, QUICK_CALLBACK))
 
     def deliver_some(self) -> bool:
         """Deliver up to a batch of events in order; True when events remain (a delivery thread)."""
@@ -118,15 +124,16 @@ class Subscription:
                 if self.closed or not self._pending:
                     return False
                 event = self._pending.popleft()
-            started = time.monotonic()
+                started = self._busy_since = time.monotonic()
             try:
                 self.callback(event)
             except Exception:
                 self.failures += 1
                 logger.exception("error-status subscriber %s failed on %s", self.name, event.kind.value)
-            if time.monotonic() - started > QUICK_CALLBACK:
-                self.quick = False
             with self._cond:
+                self._busy_since = None
+                if time.monotonic() - started > QUICK_CALLBACK:
+                    self.quick = False
                 self._done += 1
                 self._cond.notify_all()
         return bool(self._pending) and not self.closed

@@ -101,6 +101,11 @@ class AutoExporter:
                 self._thread = threading.Thread(target=self._run, name="error-status:export", daemon=True)
                 self._thread.start()
 
+    def reset_after_fork(self) -> None:
+        """In a forked child: a fresh lock, and no export thread (threads do not survive a fork)."""
+        self._lock = threading.Lock()
+        self._thread = None
+
     def close(self) -> None:
         """Stop the export thread."""
         self._closed = True

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 
+from .. import forksafe
 from ..hygiene.redact import redact_text
 
 _NORMALISERS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -44,7 +44,7 @@ class MessageCleaner:
         self._max_length = max_length
         self._max_entries = max_entries
         self.cache: dict[str, tuple[str, str]] = {}
-        self._lock = threading.Lock()
+        self._lock = forksafe.Lock()
 
     def clean(self, raw: str) -> tuple[str, str]:
         """``(message, normalised)``: the redacted, bounded message and its normalised form."""

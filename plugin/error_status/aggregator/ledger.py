@@ -40,6 +40,10 @@ class Ledger:
         self._max_records = max_records
         self._next_maintenance = 0.0
 
+    def reset_after_fork(self) -> None:
+        """In a forked child: a fresh lock."""
+        self.lock = threading.Lock()
+
     def store(self, key: Key, error_type: str, message: str, wall: float, mono: float,
               context: dict[str, Any] | None, plugin: str | None, operation: str | None,
               stack: CapturedStack | str | None,

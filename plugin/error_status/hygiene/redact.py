@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
+
+from .. import forksafe
 
 REDACTED = "[REDACTED]"
 
@@ -83,7 +84,7 @@ class RedactionCache:
     def __init__(self, max_entries: int = 256) -> None:
         self._max_entries = max_entries
         self._cache: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self._lock = forksafe.Lock()
 
     def redact(self, text: str) -> str:
         """``redact_text(text)``, computed once per distinct text among the recent ones."""

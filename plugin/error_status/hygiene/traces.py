@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import linecache
 import sys
-import threading
 from types import CodeType, FrameType, TracebackType
 
+from .. import forksafe
 from .redact import redact_text
 
 Frames = tuple[tuple[CodeType, int], ...]
@@ -29,7 +29,7 @@ class _StackInterner:
     def __init__(self, max_entries: int = 2048) -> None:
         self._table: dict[tuple[int, ...], CapturedStack] = {}
         self._max_entries = max_entries
-        self._lock = threading.Lock()
+        self._lock = forksafe.Lock()
 
     def get(self, key: tuple[int, ...]) -> CapturedStack | None:
         """The stack stored under ``key``, if any."""

@@ -5,10 +5,10 @@ that is acted on; the host's code (its records, its callbacks) is called outside
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from types import ModuleType
 
+from .. import forksafe
 from ..aggregator import ErrorAggregator
 from ..aggregator.delivery import Subscription
 from .mirror import HostMirror
@@ -86,7 +86,7 @@ class _Installation:
 
 
 _installs: dict[int, _Installation] = {}
-_install_lock = threading.Lock()
+_install_lock = forksafe.Lock()
 
 
 def install_as_host_aggregator(host_module: ModuleType, ours: ErrorAggregator, *,

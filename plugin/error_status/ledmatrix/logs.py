@@ -10,10 +10,10 @@ id are ignored by default because the host's executor also logs every failure it
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
+from .. import forksafe
 from ..aggregator import ErrorAggregator
 from ..hygiene.traces import safe_str
 
@@ -32,8 +32,7 @@ _PLUGIN_PREFIX = "plugin."
 _MAX_LOG_MESSAGE = 500
 
 Attribute = Callable[[logging.LogRecord], "tuple[str, str] | None"]  # record -> (plugin id, operation)
-_guard = threading.local()  # set while a handler records: logs emitted meanwhile are ignored
-_attach_lock = threading.Lock()
+_attach_lock = forksafe.Lock()
 
 
 class ErrorLogHandler(logging.Handler):
@@ -65,17 +64,13 @@ class ErrorLogHandler(logging.Handler):
         return True
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Record ``record`` if it is a plugin's error; re-entrant calls are ignored."""
-        if getattr(_guard, "active", False):
-            return
-        _guard.active = True
+        """Record ``record`` if it is a plugin's error. Logged from inside the aggregator (a
+        finaliser, a ``__str__`` that logs), the aggregator queues it for its next call."""
         try:
             if self._record(record):
                 self.recorded += 1
         except Exception:
             self.failures += 1
-        finally:
-            _guard.active = False
 
     def handleError(self, record: logging.LogRecord) -> None:
         """Count the failure quietly instead of printing a traceback to stderr."""

@@ -3,14 +3,14 @@ sixteen instances; each instance acquires the driver for its settings and releas
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
+from .. import forksafe
 from .config import PluginSettings
 from .driver import Driver, DriverKey
 
 _drivers: dict[tuple[DriverKey, tuple[tuple[str, int], ...]], tuple[Driver, int]] = {}
-_drivers_lock = threading.Lock()
+_drivers_lock = forksafe.Lock()
 
 
 def acquire(settings: PluginSettings, plugin_manager: object, cache_manager: object,

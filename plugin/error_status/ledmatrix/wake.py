@@ -5,10 +5,11 @@ the host's with a timeout."""
 from __future__ import annotations
 
 import contextlib
-import threading
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from .. import forksafe
 
 
 class WakeListener:
@@ -44,7 +45,7 @@ class _Dispatcher:
 
     def __init__(self) -> None:
         self._listeners: tuple[weakref.ref[Any], ...] = ()
-        self._lock = threading.Lock()
+        self._lock = forksafe.Lock()
         self.calls = 0
 
     def __call__(self, pattern: object = None) -> None:
@@ -73,7 +74,7 @@ class _Dispatcher:
 
 
 _dispatchers: dict[int, tuple[Callable[[], object], Any]] = {}
-_registry_lock = threading.Lock()
+_registry_lock = forksafe.Lock()
 
 
 def dispatcher_for(host: object) -> Any | None:
