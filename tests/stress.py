@@ -78,7 +78,7 @@ def kill_during_writes(directory: Path, trials: int, seed: int = 1, max_delay: f
     file; ``trials`` times. A file that is neither the old nor the new version is reported broken."""
     rng = random.Random(seed)
     expected = [json.dumps(p, sort_keys=True) for p in payloads()]
-    target = directory / "errors_killed.json"
+    target = directory / f"errors_killed{export.EXPORT_SUFFIX}"  # named as our exports are
     report = KillReport()
     for trial in range(trials):
         child = subprocess.Popen(

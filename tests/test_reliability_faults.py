@@ -163,7 +163,7 @@ def test_writers_killed_at_random_points_leave_the_old_or_the_new_file(tmp_path:
     # what the killed writers left is removed by the next automatic export once it is stale
     for temp in tmp_path.glob(".*.tmp"):
         os.utime(temp, (time.time() - 2 * export.STALE_TEMP_SECONDS,) * 2)
-    fresh = tmp_path / ".errors_fresh.json.x.tmp"
+    fresh = tmp_path / f".errors_fresh{export.EXPORT_SUFFIX}.x.tmp"
     fresh.write_text("{")
     exporter = export.AutoExporter(tmp_path, lambda path: export.write_json_atomic(path, {}), 0.001)
     exporter.request()
@@ -191,3 +191,19 @@ def test_a_wall_clock_stepped_back_keeps_the_newest_export(make_aggregator: Buil
     assert len(files) == export.EXPORT_KEEP
     newest = json.loads(files[0].read_text("utf-8"))  # named a year earlier than all the others
     assert "after-the-step" in newest["summary"]["plugin_error_counts"]
+
+
+def test_pruning_never_touches_files_another_writer_named_like_ours(
+        make_aggregator: Build, clock: ManualClock, tmp_path: Path) -> None:
+    theirs = [tmp_path / "errors_20200101_000000.json", tmp_path / ".errors_old.json.x.tmp"]
+    for path in theirs:
+        path.write_text("{}")
+        os.utime(path, (time.time() - 2 * export.STALE_TEMP_SECONDS,) * 2)
+    aggregator = make_aggregator(pattern_threshold=1, export_path=tmp_path, export_min_interval=0.001)
+    for n in range(export.EXPORT_KEEP + 3):
+        aggregator.record_error(ValueError("x"), plugin_id=f"p{n}")
+        wait_for(lambda n=n: aggregator.stats()["exports_written"] == n + 1)
+        clock.advance(1.0)
+    assert all(path.exists() for path in theirs)
+    ours = getattr(export, "EXPORT_SUFFIX", ".json")  # (the code before the fix had no marker)
+    assert len([p for p in tmp_path.glob(f"errors_*{ours}") if p not in theirs]) == export.EXPORT_KEEP

@@ -30,7 +30,10 @@ handler = attach_log_handler(aggregator)
 def inside_the_lock(action):
     '''Run ``action`` once, from within the aggregator's locked section (as the GC or a signal would).
     (The counting step runs under the lock: ``_ledger.counts.add`` now, ``_count`` before the fix.)'''
-    owner, name = (aggregator._ledger.counts, "add") if hasattr(aggregator, "_ledger") else (aggregator, "_count")
+    if hasattr(aggregator, "_ledger"):
+        owner, name = aggregator._ledger.counts, "add"
+    else:
+        owner, name = aggregator, "_count"
     original = getattr(owner, name)
     def add(*args):
         assert aggregator._lock.locked()

@@ -34,6 +34,7 @@ from .reentry import Reentry
 logger = logging.getLogger(__name__)
 
 _MAX_STACK_TEXT = 8000
+MAX_MINUTES = 366 * 24 * 60  # a year: the longest window or quiet period that means anything
 DEFERRED_TYPE = "(deferred)"  # the placeholder a nested call returns: its occurrence is recorded later
 _NEW_PATTERN_KINDS = frozenset({EventKind.DETECTED, EventKind.RECURRED})
 
@@ -68,10 +69,13 @@ class ErrorAggregator:
         export_min_interval: float = 300.0,
         delivery_wait: float = 0.02,
     ) -> None:
-        self.max_records = positive_int("max_records", max_records)
-        self.pattern_threshold = positive_int("pattern_threshold", pattern_threshold)
-        window_minutes = positive_number("pattern_window_minutes", pattern_window_minutes)
-        quiet_minutes = positive_number("quiet_period_minutes", quiet_period_minutes)
+        self.max_records = positive_int("max_records", max_records, maximum=10_000_000)
+        self.pattern_threshold = positive_int("pattern_threshold", pattern_threshold, maximum=1_000_000)
+        # a window below a second has no room for its buckets; above a year a timedelta is silly
+        window_minutes = positive_number("pattern_window_minutes", pattern_window_minutes,
+                                         minimum=1 / 60, maximum=MAX_MINUTES)
+        quiet_minutes = positive_number("quiet_period_minutes", quiet_period_minutes, minimum=1 / 600,
+                                        maximum=MAX_MINUTES)
         if not isinstance(hysteresis, int | float) or isinstance(hysteresis, bool) \
                 or not 0.0 <= hysteresis < 1.0:
             raise ValueError(f"hysteresis must be a number in [0, 1), got {hysteresis!r}")
@@ -87,10 +91,11 @@ class ErrorAggregator:
         self.pattern_window = timedelta(seconds=self._window)
         self.export_path = Path(export_path) if export_path is not None else None
         self._exporter = AutoExporter(self.export_path, self.export_to_file,
-                                      positive_number("export_min_interval", export_min_interval),
+                                      positive_number("export_min_interval", export_min_interval,
+                                                      maximum=MAX_MINUTES * 60),
                                       wall=self._clock.wall)
         self._hub = EventHub(self.limits.max_pending_events,
-                             positive_number("delivery_wait", delivery_wait, allow_zero=True))
+                             positive_number("delivery_wait", delivery_wait, allow_zero=True, maximum=10.0))
         self._cleaner = MessageCleaner(self.limits.max_message_length)
         self._stacks = RedactionCache()
         thresholds = Thresholds(self.pattern_threshold, float(hysteresis))

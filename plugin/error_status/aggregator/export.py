@@ -18,6 +18,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 EXPORT_KEEP = 10
+EXPORT_SUFFIX = ".error-status.json"  # marks our files: pruning never touches another writer's
 STALE_TEMP_SECONDS = 3600.0  # a temporary file this old was left by a writer that died
 
 
@@ -72,8 +73,9 @@ class AutoExporter:
 
     Requests made while waiting are folded into one export; old export files beyond
     ``EXPORT_KEEP`` are removed, so the directory stays bounded, and so are temporary files left
-    by a writer that was killed. File names carry the wall-clock time (``wall``, UTC seconds); a
-    Pi steps its clock at boot, so the files this exporter wrote last are kept whatever their names.
+    by a writer that was killed. Only files named as this exporter names them (``EXPORT_SUFFIX``)
+    are ever removed. File names carry the wall-clock time (``wall``, UTC seconds); a Pi steps its
+    clock at boot, so the files this exporter wrote last are kept whatever their names.
     """
 
     def __init__(self, directory: Path | None, export: Callable[[Path], None], min_interval: float,
@@ -127,7 +129,7 @@ class AutoExporter:
         """Write one export file and prune old ones; failures are counted and logged."""
         assert self._directory is not None
         self._last = time.monotonic()
-        name = f"errors_{datetime.fromtimestamp(self._wall()).strftime('%Y%m%d_%H%M%S')}.json"
+        name = f"errors_{datetime.fromtimestamp(self._wall()).strftime('%Y%m%d_%H%M%S')}{EXPORT_SUFFIX}"
         path = self._directory / name
         try:
             self._export(path)
@@ -144,7 +146,7 @@ class AutoExporter:
         """Keep ``EXPORT_KEEP`` export files: the ones written last by this exporter, then the newest
         by name; remove temporary files older than ``STALE_TEMP_SECONDS``."""
         assert self._directory is not None
-        files = sorted(self._directory.glob("errors_*.json"))
+        files = sorted(self._directory.glob(f"errors_*{EXPORT_SUFFIX}"))
         present = set(files)
         mine = [path for path in self._mine if path in present]
         ours = set(mine)
@@ -153,7 +155,7 @@ class AutoExporter:
             with contextlib.suppress(OSError):
                 old.unlink()
         now = time.time()
-        for temp in self._directory.glob(".errors_*.json.*.tmp"):
+        for temp in self._directory.glob(f".errors_*{EXPORT_SUFFIX}.*.tmp"):
             with contextlib.suppress(OSError):
                 if now - temp.stat().st_mtime > STALE_TEMP_SECONDS:
                     temp.unlink()

@@ -10,6 +10,7 @@ id are ignored by default because the host's executor also logs every failure it
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +34,7 @@ _MAX_LOG_MESSAGE = 500
 
 Attribute = Callable[[logging.LogRecord], "tuple[str, str] | None"]  # record -> (plugin id, operation)
 _attach_lock = forksafe.Lock()
+_recording = threading.local()  # set while a handler is recording, in that thread
 
 
 class ErrorLogHandler(logging.Handler):
@@ -48,6 +50,8 @@ class ErrorLogHandler(logging.Handler):
         self.aggregator = aggregator
         self.require_plugin_id = require_plugin_id
         self.attribute = attribute
+        self._defers_nested: bool = isinstance(aggregator, ErrorAggregator)  # it queues nested calls
+        self.left_out = 0
         self.failures = 0
         self.recorded = 0
         self._loggers: list[logging.Logger] = []
@@ -64,13 +68,23 @@ class ErrorLogHandler(logging.Handler):
         return True
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Record ``record`` if it is a plugin's error. Logged from inside the aggregator (a
-        finaliser, a ``__str__`` that logs), the aggregator queues it for its next call."""
+        """Record ``record`` if it is a plugin's error.
+
+        A record logged while this handler is recording (a finaliser, a ``__str__`` that logs)
+        goes to our aggregator too, which queues it for its next call; an aggregator of another
+        kind could recurse, so it is left out there (and counted in ``left_out``)."""
+        nested = getattr(_recording, "active", False)
+        if nested and not self._defers_nested:
+            self.left_out += 1
+            return
+        _recording.active = True
         try:
             if self._record(record):
                 self.recorded += 1
         except Exception:
             self.failures += 1
+        finally:
+            _recording.active = nested
 
     def handleError(self, record: logging.LogRecord) -> None:
         """Count the failure quietly instead of printing a traceback to stderr."""
