@@ -182,3 +182,30 @@ def test_fake_display_manager_follows_the_host_contract() -> None:
     assert display.image.getpixel((0, 0)) == (0, 0, 0)
     assert (display.matrix.width, display.matrix.height) == (64, 32) == display.image.size
     assert len(display.pushed) == 1 and display.pushed[0].getpixel((0, 0)) == (255, 0, 0)
+
+
+class RaisingMapping(dict[str, Any]):
+    """A summary whose every read raises (a half-initialised host object)."""
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("no")
+
+    def __getitem__(self, key: str) -> Any:
+        raise RuntimeError("no")
+
+
+class RaisingState(enum.Enum):
+    BROKEN = "broken"
+
+    @property
+    def value(self) -> Any:  # type: ignore[override]
+        raise RuntimeError("no value")
+
+
+def test_summaries_and_states_that_raise_when_read_are_survived() -> None:
+    tracker, states = FakeHealthTracker(), FakeStateManager()
+    tracker.get_health_summary = lambda pid, force_reload=False: RaisingMapping()  # type: ignore[method-assign]
+    states.get_state_info = lambda pid: {"state": RaisingState.BROKEN}  # type: ignore[method-assign]
+    assert health_pairs(manager(tracker, states, ["a"])) == {"a": (H.HEALTHY, "")}
+    states.get_state_info = lambda pid: RaisingMapping()  # type: ignore[method-assign]
+    assert health_pairs(manager(tracker, states, ["a"])) == {"a": (H.HEALTHY, "")}

@@ -269,3 +269,27 @@ def test_the_boards_state_round_trips_through_the_cache(cache: Cache, clock: Man
     after = AlertBoard(clock=clock)
     after.restore(loaded, expire_after=300)
     assert after.state() == before.state()
+
+
+def test_a_cache_returning_a_mapping_that_raises_does_not_stop_the_plugin() -> None:
+    class Hostile(dict):  # type: ignore[type-arg]
+        def get(self, *args: object, **kwargs: object) -> object:
+            raise RuntimeError("corrupt")
+
+        def __getitem__(self, key: object) -> object:
+            raise RuntimeError("corrupt")
+
+    cache = FakeCacheManager()
+    cache.get = lambda key, max_age=None: Hostile(version=1)  # type: ignore[method-assign,assignment,misc]
+    persistence = StatePersistence(cache, KEY)
+    assert persistence.load() is None and persistence.failures == 1
+    from hostdoubles import FakeDisplayManager, FakePluginManager
+
+    from error_status import ErrorStatusPlugin
+
+    plugin = ErrorStatusPlugin("error-status", {}, FakeDisplayManager(64, 32), cache, FakePluginManager(),
+                               service_options={"host_module": lambda: None, "poll_interval": 3600.0})
+    try:
+        assert plugin.display(force_clear=True) is True
+    finally:
+        plugin.cleanup()

@@ -45,10 +45,16 @@ def read_host_health(plugin_manager: object) -> dict[str, HealthReport]:
     for pid in every:
         is_loaded = None if loaded_set is None else pid in loaded_set
         found: list[HealthReport] = []
-        if tracker is not None and is_loaded is not False:
-            found.extend(_from_tracker(call(tracker, pid)))
-        if states is not None:
-            found.extend(_from_state(call(states, pid), is_loaded))
+        try:  # a summary whose get() raises, a state whose .value raises: that source says nothing
+            if tracker is not None and is_loaded is not False:
+                found.extend(_from_tracker(call(tracker, pid)))
+        except Exception:
+            found = []
+        try:
+            if states is not None:
+                found.extend(_from_state(call(states, pid), is_loaded))
+        except Exception:
+            pass
         default = HealthReport(H.HEALTHY) if is_loaded else HealthReport(H.UNKNOWN)
         result[pid] = worst(found) if found else default
     return result

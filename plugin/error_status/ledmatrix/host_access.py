@@ -54,9 +54,9 @@ def valid_id(pid: object) -> bool:
 
 
 def label(value: object) -> str:
-    """An enum's value or a string, lower-cased ("" for anything else)."""
-    value = getattr(value, "value", value)
-    return value.lower() if isinstance(value, str) else ""
+    """An enum's value or a string, lower-cased ("" for anything else, or when reading it raises)."""
+    value = attribute(value, "value") if not isinstance(value, str) else value
+    return str.__str__(value).lower() if isinstance(value, str) else ""
 
 
 def error_text(error_info: object) -> str:

@@ -85,6 +85,10 @@ class StatePersistence:
         except InvalidState as error:
             logger.warning("error-status: ignoring saved state %r: %s", self.key, error)
             return None
+        except Exception as error:  # a mapping from the cache whose own methods raise
+            self.failures += 1
+            logger.warning("error-status: cannot read saved state %r: %s", self.key, safe_str(error))
+            return None
         with self._lock:
             if self._written is None:
                 self._written = dump_state(state)

@@ -36,10 +36,13 @@ class UpdateWatch:
         found: dict[str, HealthReport] = {}
         for pid in loaded:
             info = call(states, pid)
-            if not isinstance(info, Mapping) or label(info.get("state")) not in ("enabled", "running"):
-                self._seen.pop(pid, None)
+            try:
+                if not isinstance(info, Mapping) or label(info.get("state")) not in ("enabled", "running"):
+                    self._seen.pop(pid, None)
+                    continue
+                value = info.get("last_update")
+            except Exception:  # a mapping that raises: nothing known about this plugin
                 continue
-            value = info.get("last_update")
             seen = self._seen.get(pid)
             if seen is None or seen[0] != value:
                 self._seen[pid] = seen = (value, now)
