@@ -18,13 +18,27 @@ from .fonts import BitmapFont, Fill, load_font
 _Pitch = tuple[int, int]  # columns before the glyph's origin, columns from the origin to the next glyph
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Face:
-    """A bundled font with the spacing that keeps its glyphs apart."""
+    """A bundled font with the spacing that keeps its glyphs apart (compared and hashed by identity:
+    ``load_face`` hands out one per font and tracking, and caches key on it)."""
 
     font: BitmapFont
     tracking: int = 0
     _pitches: dict[int, _Pitch] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _special: frozenset[str] = field(default=frozenset(), init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # the characters that are not set at the font's plain advance: text without them is drawn
+        # and measured in one call, as the font alone would do it
+        font = self.font
+        special = {chr(code) for code, (left, right) in font.ink.items()
+                   if left < 0 or right > font.irregular.get(code, font.advance) - 2}
+        object.__setattr__(self, "_special", frozenset(special | {chr(c) for c in font.irregular}))
+
+    def plain(self, text: str) -> bool:
+        """Whether ``text`` is set exactly as the font alone sets it (no extra columns anywhere)."""
+        return not self.tracking and self._special.isdisjoint(text)
 
     @property
     def name(self) -> str:
@@ -79,6 +93,8 @@ class Face:
     def width(self, text: str) -> int:
         """Columns from the start of ``text`` to where the next glyph could start (no trailing
         tracking)."""
+        if self.plain(text):
+            return self.font.width(text)
         total = 0
         for ch in text:
             lead, step = self.pitch(ch)
@@ -88,6 +104,9 @@ class Face:
     def draw(self, draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, fill: Fill) -> None:
         """Draw ``text`` with its first cell's top-left at ``xy``: runs of glyphs that need no extra
         columns in one call, a new run after each glyph that does."""
+        if self.plain(text):
+            self.font.draw(draw, xy, text, fill)
+            return
         x, y = int(xy[0]), int(xy[1])
         run_start, run = x, list[str]()
         for ch in text:

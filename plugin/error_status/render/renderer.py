@@ -19,7 +19,9 @@ from __future__ import annotations
 import functools
 import math
 import threading
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from PIL import Image
 
@@ -65,8 +67,13 @@ class Renderer:
         self._lock = threading.Lock()
 
     def prepare(self, snapshot: BoardSnapshot, width: int, height: int) -> Scene:
-        """Draw the scene of ``snapshot`` at this size now (any thread), for the frames to come."""
-        scene = self.scene(snapshot, width, height)
+        """Draw the scene of ``snapshot`` at this size now (any thread), for the frames to come.
+
+        It pauses after each alert's piece of the strip: ``time.sleep(0)`` releases the interpreter
+        lock long enough for a display thread waiting on it to take it, so a frame due meanwhile is
+        not held up for the interpreter's 5 ms switch interval (a Pi draws a storm's scene for tens
+        of ms)."""
+        scene = self.scene(snapshot, width, height, pause=_let_others_run)
         with self._lock:
             self._prepared[(width, height)] = scene
         return scene
@@ -107,14 +114,15 @@ class Renderer:
             return self.render(snapshot, width, height, 0.0)
         return strip
 
-    def scene(self, snapshot: BoardSnapshot, width: int, height: int) -> Scene:
+    def scene(self, snapshot: BoardSnapshot, width: int, height: int,
+              pause: Callable[[], None] | None = None) -> Scene:
         """The scene of ``snapshot`` at this size (drawn now if it is not cached)."""
         with self._lock:
             hit = self._lookup(snapshot, width, height)
         if hit is not None:
             return hit
         layout = plan(width, height, self.style.show_dots, self.style.dots_position)
-        scene = draw_scene(snapshot, layout, self.style)
+        scene = draw_scene(snapshot, layout, self.style, pause)
         with self._lock:
             self._cache[(id(snapshot), width, height)] = (snapshot, scene)
             while len(self._cache) > self._cache_size:
@@ -160,6 +168,11 @@ class Renderer:
         if scene.patches:
             patch, where = scene.patches[phase]
             image.paste(patch, where)
+
+
+def _let_others_run() -> None:
+    """Release the interpreter lock for a moment (a thread waiting for it gets it)."""
+    time.sleep(0)
 
 
 def _sane(t: float) -> float:

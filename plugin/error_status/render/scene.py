@@ -4,6 +4,7 @@ layer in both blink phases: the header, the rows, the dots or the all-clear) plu
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
@@ -43,9 +44,11 @@ class Scene:
         return self.backgrounds[0] is not self.backgrounds[1]
 
 
-def draw_scene(snapshot: BoardSnapshot, layout: Layout, style: Style) -> Scene:
-    """Draw the static layer (both blink phases) and the ticker strip."""
-    strip, period, strip_texts = _strip(snapshot, layout, style)
+def draw_scene(snapshot: BoardSnapshot, layout: Layout, style: Style,
+               pause: Callable[[], None] | None = None) -> Scene:
+    """Draw the static layer (both blink phases) and the ticker strip; ``pause`` is called now and
+    then (a scene drawn on one thread lets another run)."""
+    strip, period, strip_texts = _strip(snapshot, layout, style, pause)
     blinking = any(h.state is HealthState.CRITICAL for h in snapshot.health)
     backgrounds = []
     texts: list[Placed] = []
@@ -77,8 +80,8 @@ def draw_scene(snapshot: BoardSnapshot, layout: Layout, style: Style) -> Scene:
     return Scene(layout, both, strip, period, patches, tuple(texts), tuple(strip_texts))
 
 
-def _strip(snapshot: BoardSnapshot, layout: Layout,
-           style: Style) -> tuple[Image.Image | None, int, list[Placed]]:
+def _strip(snapshot: BoardSnapshot, layout: Layout, style: Style,
+           pause: Callable[[], None] | None) -> tuple[Image.Image | None, int, list[Placed]]:
     """The ticker strip, its scroll period (0: it fits and stands still) and its texts."""
     if not snapshot.alerts:
         return None, 0, []
@@ -86,7 +89,8 @@ def _strip(snapshot: BoardSnapshot, layout: Layout,
     pieces = segments(snapshot.alerts, face, style)
     total = sum(piece.width for piece in pieces)
     scrolls = total - gap(face) > layout.content_width
-    strip, placed = draw_strip(pieces, face, face.height, layout.content_width if scrolls else 0, style)
+    strip, placed = draw_strip(pieces, face, face.height, layout.content_width if scrolls else 0, style,
+                               pause)
     return strip, total if scrolls else 0, placed
 
 
