@@ -13,6 +13,7 @@ from typing import Any
 from . import __version__
 from .aggregator.records import ErrorPattern
 from .board import alert_from_pattern
+from .cli_args import existing_directory, output_file, panel_size, pixel_scale, positive_number, tcp_port
 from .clock import ManualClock
 from .demo import run
 from .model import BoardSnapshot, HealthState, PluginHealth
@@ -20,7 +21,6 @@ from .panels import PANEL_KINDS, MemoryPanel, PanelUnavailable, Recorder, open_p
 from .panels.recording import FrameLog
 from .render import Renderer
 from .render.examples import SCENES
-from .render.layout import check_size
 from .render.style import Style
 
 
@@ -47,14 +47,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="a synthetic error storm on a panel, or recorded to a file")
-    demo.add_argument("--seconds", type=float, help="how long (default: until Ctrl-C; 30 with --output)")
-    demo.add_argument("--output", type=Path, help="record to an animated .gif, or a .png of the last frame")
-    demo.add_argument("--size", type=_size, default=(64, 32), help="panel size WxH (default 64x32)")
+    demo.add_argument("--seconds", type=positive_number,
+                      help="how long (default: until Ctrl-C; 30 with --output)")
+    demo.add_argument("--output", type=output_file(".gif", ".png"),
+                      help="an animated .gif to record, or a .png of the last frame (in a directory "
+                      "that exists)")
+    demo.add_argument("--size", type=panel_size, default=(64, 32), help="panel size WxH (default 64x32)")
     demo.add_argument("--panel", choices=PANEL_KINDS, default="auto",
                       help="auto: a real panel, else the emulator in a browser, else memory")
-    demo.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
+    demo.add_argument("--port", type=tcp_port, default=8888,
+                      help="the browser emulator's port (default 8888)")
+    demo.add_argument("--fps", type=positive_number, default=25.0, help="frames per second (default 25)")
     demo.add_argument("--speed", type=float, default=25.0, help="ticker speed, pixels per second")
-    demo.add_argument("--scale", type=int, default=6, help="pixel size of recorded pictures")
+    demo.add_argument("--scale", type=pixel_scale, default=6, help="pixel size of recorded pictures")
     demo.add_argument("--flat", action="store_true", help="recorded pictures without the LED look")
     demo.set_defaults(run=_demo)
 
@@ -62,28 +67,19 @@ def _parser() -> argparse.ArgumentParser:
     source = render.add_mutually_exclusive_group(required=True)
     source.add_argument("export", nargs="?", type=Path, help="a file written by export_to_file()")
     source.add_argument("--scene", choices=sorted(SCENES), help="one of the built-in scenes")
-    render.add_argument("--output", type=Path, required=True, help="the PNG to write")
-    render.add_argument("--size", type=_size, default=(64, 32), help="panel size WxH (default 64x32)")
-    render.add_argument("--scale", type=int, default=1, help="pixel size (default 1: the panel's pixels)")
+    render.add_argument("--output", type=output_file(".png"), required=True,
+                        help="the PNG to write (into an existing directory)")
+    render.add_argument("--size", type=panel_size, default=(64, 32), help="panel size WxH (default 64x32)")
+    render.add_argument("--scale", type=pixel_scale, default=1,
+                        help="pixel size (default 1: the panel's pixels)")
     render.add_argument("--led", action="store_true", help="draw LEDs with gaps (needs --scale >= 2)")
+    render.add_argument("--at", type=float, default=0.0, help="seconds into the scroll (default 0)")
     render.set_defaults(run=_render)
 
     pictures = commands.add_parser("pictures", help="the README's pictures (PNGs and the demo GIF)")
-    pictures.add_argument("directory", type=Path, nargs="?", default=Path("docs"))
+    pictures.add_argument("directory", type=existing_directory, nargs="?", default="docs")
     pictures.set_defaults(run=_pictures)
     return parser
-
-
-def _size(text: str) -> tuple[int, int]:
-    """``WxH`` as a checked panel size."""
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 64x32, got {text!r}") from None
-    try:
-        return check_size(width, height)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -91,11 +87,17 @@ def _demo(args: argparse.Namespace) -> int:
     width, height = args.size
     style = Style(scroll_speed=args.speed)
     output = args.output
-    panel = MemoryPanel(width, height) if output is not None else open_panel(args.panel, width, height)
+    kind = args.panel
+    if output is None and kind == "emulator":
+        print("--panel emulator is RGBMatrixEmulator's headless 'raw' adapter, which shows nothing; "
+              "showing the demo in your browser instead (--panel emulator-browser)")
+        kind = "emulator-browser"
+    panel = MemoryPanel(width, height) if output is not None else open_panel(kind, width, height,
+                                                                              port=args.port)
     if isinstance(panel, MemoryPanel):
         if output is None:
             output = Path("error-status-demo.gif")
-            print(f"no panel or emulator here: recording to {output} instead "
+            print(f"no panel or emulator here: recording to {output.resolve()} instead "
                   "(install the [emulator] extra to watch the demo in a browser)")
         seconds = args.seconds if args.seconds is not None else 30.0
         log, frames = _record(width, height, seconds, args.fps, style)
@@ -103,7 +105,8 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"wrote {output} ({frames} frames, {seconds:g} s at {args.fps:g} fps, {width}x{height})")
         return 0
     url = getattr(panel, "url", None)
-    print(f"showing the demo on {type(panel).__name__}" + (f" at {url}" if url else "") + "; Ctrl-C stops")
+    where = f" at {url}" if url else ""
+    print(f"showing the demo on {type(panel).__name__}{where}; Ctrl-C stops")
     try:
         run(panel, args.seconds, args.fps, style)
     finally:
@@ -121,7 +124,6 @@ def _record(width: int, height: int, seconds: float, fps: float, style: Style) -
 
 def _save(log: FrameLog, path: Path, fps: float, scale: int, led: bool) -> None:
     """Write the recording: an animated GIF, or the last frame as a PNG."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".gif":
         log.save_gif(path, fps=fps, scale=scale, led=led and scale >= 2)
     elif path.suffix.lower() == ".png":
@@ -135,7 +137,7 @@ def _render(args: argparse.Namespace) -> int:
     snapshot = SCENES[args.scene]() if args.scene else snapshot_from_export(args.export)
     width, height = args.size
     panel = MemoryPanel(width, height)
-    panel.show(Renderer().render(snapshot, width, height, 0.0))
+    panel.show(Renderer().render(snapshot, width, height, args.at))
     panel.save_png(args.output, scale=args.scale, led=args.led)
     print(f"wrote {args.output}")
     return 0
@@ -171,7 +173,6 @@ def snapshot_from_export(path: Path) -> BoardSnapshot:
 def _pictures(args: argparse.Namespace) -> int:
     """The README's pictures, regenerated."""
     directory: Path = args.directory
-    directory.mkdir(parents=True, exist_ok=True)
     renderer = Renderer()
     for scene, (width, height), scale in (("mixed", (64, 32), 8), ("mixed", (128, 64), 5),
                                           ("healthy", (64, 32), 8), ("forty-plugins", (128, 32), 5)):
