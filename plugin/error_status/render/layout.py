@@ -105,7 +105,7 @@ def plan(width: int, height: int, show_dots: bool = True, dots_position: str = "
     content_width = dots.x - 3 if dots is not None and right else width
     content_bottom = dots.y - 1 if dots is not None and not right else height  # exclusive
     if height < 24:
-        small = _pick(content_bottom - 2, content_width / 6)
+        small = _pick(content_bottom - 2, content_width / 5)
         y = max(0, (content_bottom - 1 - load_face(small).height) // 2)
         return Layout(width, height, content_width, None, TextBand(y, small), (), dots)
     header = TextBand(0, _pick(8 if height < 48 else 10 if height < 96 else 13, content_width / 10))

@@ -20,7 +20,7 @@ from .text import panel_safe
 from .ticker import draw_strip, segments
 
 DOT_LABEL_FONT = "4x6"
-MIN_SOURCE_CHARS = 4  # a plugin name shortened further than this no longer names it
+MIN_KEPT = 4  # characters (with the ellipsis) a shortened plugin name or cause keeps, or it is left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,15 +95,21 @@ def _strip(snapshot: BoardSnapshot, layout: Layout, style: Style,
 
 
 def label(source: str, why: str, face: Face, width: int) -> str:
-    """``source: cause`` in ``width`` pixels: the source shortened first, then the cause dropped."""
+    """``source: cause`` in ``width`` pixels: the source shortened first, then the cause; the
+    source alone when neither can keep ``MIN_KEPT`` characters."""
     name = panel_safe(source, face.font, 40)
-    tail = f": {panel_safe(why, face.font, 24)}"
-    if face.width(name + tail) <= width:
-        return name + tail
-    room = width - face.width(tail) - face.tracking
-    short = cut(name, face, room)
-    if len(short) > MIN_SOURCE_CHARS:
+    why = panel_safe(why, face.font, 24)
+    whole = f"{name}: {why}"
+    if face.width(whole) <= width:
+        return whole
+    tail = f": {why}"
+    short = cut(name, face, width - face.width(tail) - face.tracking)
+    if len(short) >= MIN_KEPT:
         return short + tail
+    head = f"{name}: "
+    short = cut(why, face, width - face.width(head) - face.tracking)
+    if len(short) >= MIN_KEPT:
+        return head + short
     return cut(name, face, width)
 
 
