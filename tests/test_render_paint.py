@@ -54,6 +54,23 @@ def test_a_frame_pastes_only_the_ticker_band_until_the_scene_or_the_phase_change
     assert canvas.image.getpixel((0, 31)) == (0, 0, 0)
 
 
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_paint_into_a_larger_image_stays_inside_the_panel(size: tuple[int, int]) -> None:
+    """LEDMatrix's harness pads the display manager's image to catch drawing past the panel."""
+    ours = Renderer()
+    snapshot = mixed()
+    image = Image.new("RGB", (size[0] + 40, size[1] + 20), (1, 2, 3))
+    canvas = Canvas(image, size)
+    for t in (0.0, 0.6, 3.3, 17.0):
+        ours.paint(canvas, snapshot, t)
+        assert image.crop((0, 0, *size)).tobytes() == ours.render(snapshot, *size, t).tobytes()
+        margin = {c for _, c in image.crop((size[0], 0, image.width, image.height)).getcolors(1 << 16) or []}
+        below = {c for _, c in image.crop((0, size[1], size[0], image.height)).getcolors(1 << 16) or []}
+        assert margin == below == {(1, 2, 3)}
+    with pytest.raises(ValueError, match="at least"):
+        Canvas(Image.new("RGB", (10, 10)), (64, 32))
+
+
 def test_a_canvas_must_be_rgb() -> None:
     with pytest.raises(ValueError, match="RGB"):
         Canvas(Image.new("RGBA", (64, 32)))

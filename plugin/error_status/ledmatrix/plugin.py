@@ -169,8 +169,8 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
             self._panel.clear()
         target = self._panel.target()
         canvas = self._canvas
-        if canvas is None or canvas.image is not target or target.size != (width, height):
-            canvas = self._canvas = Canvas(target)  # a new image: the next paint fills all of it
+        if canvas is None or canvas.image is not target or canvas.size != (width, height):
+            canvas = self._canvas = Canvas(target, (width, height))  # a new image: painted in full
         self._renderer.paint(canvas, snapshot, now - self._t0)
         self._panel.push()
         return True

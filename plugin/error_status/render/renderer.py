@@ -39,13 +39,21 @@ _MAX_T = 1e12  # seconds; beyond this a float has no whole-pixel resolution left
 class Canvas:
     """An RGB image that ``Renderer.paint`` draws frames into, and what it painted there last.
 
-    Call ``invalidate()`` after drawing into the image yourself: the next paint then repaints it all.
+    ``size`` is the panel's (default: the image's): frames go into its top-left corner and nothing
+    is drawn outside it, even when the image is larger (LEDMatrix's test harness pads the display
+    manager's image to catch drawing past the panel). Call ``invalidate()`` after drawing into the
+    image yourself: the next paint then repaints it all.
     """
 
-    def __init__(self, image: Image.Image) -> None:
+    def __init__(self, image: Image.Image, size: tuple[int, int] | None = None) -> None:
         if image.mode != "RGB":
             raise ValueError(f"a canvas must be an 'RGB' image, got {image.mode!r}")
+        self.size = size or image.size
+        if self.size[0] > image.width or self.size[1] > image.height:
+            raise ValueError(f"a {self.size[0]}x{self.size[1]} canvas needs an image at least that large, "
+                             f"got {image.width}x{image.height}")
         self.image = image
+        self.exact = self.size != image.size  # the strip must be cut to the panel, not clipped by the image
         self.scene: Scene | None = None
         self.phase = -1
 
@@ -90,14 +98,14 @@ class Renderer:
     def paint(self, canvas: Canvas, snapshot: BoardSnapshot, t: float) -> Scene:
         """Put the frame at time ``t`` into ``canvas`` (the newest prepared scene while the
         snapshot's own is not ready); returns the scene shown."""
-        width, height = canvas.image.size
+        width, height = canvas.size
         scene = self._frame_scene(snapshot, width, height, count=True)
         t = _sane(t)
         phase = _phase(scene, t)
         if canvas.scene is not scene or canvas.phase != phase:
             canvas.image.paste(scene.backgrounds[phase], (0, 0))
             canvas.scene, canvas.phase = scene, phase
-        self._paste_strip(canvas.image, scene, t, phase)
+        self._paste_strip(canvas.image, scene, t, phase, exact=canvas.exact)
         return scene
 
     def cycle_seconds(self, snapshot: BoardSnapshot, width: int, height: int) -> float:
@@ -159,12 +167,20 @@ class Renderer:
         self._cache.move_to_end(key)
         return hit[1]
 
-    def _paste_strip(self, image: Image.Image, scene: Scene, t: float, phase: int) -> None:
-        """The ticker band at time ``t`` (and what the strip covered right of the content)."""
+    def _paste_strip(self, image: Image.Image, scene: Scene, t: float, phase: int,
+                     exact: bool = False) -> None:
+        """The ticker band at time ``t``: the strip pasted at an offset, clipped by the image's edge
+        (then what it covered right of the content restored); or, ``exact``, only the window the
+        panel shows (into an image larger than the panel)."""
         if scene.strip is None:
             return
         offset = int(self.style.scroll_speed * t) % scene.period
-        image.paste(scene.strip, (-offset, scene.layout.ticker.y))
+        band = scene.layout.ticker
+        if exact:
+            window = scene.strip.crop((offset, 0, offset + scene.layout.content_width, scene.strip.height))
+            image.paste(window, (0, band.y))
+            return
+        image.paste(scene.strip, (-offset, band.y))
         if scene.patches:
             patch, where = scene.patches[phase]
             image.paste(patch, where)
