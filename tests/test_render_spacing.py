@@ -183,3 +183,20 @@ def test_the_check_finds_glyphs_that_touch(font: str) -> None:
     spaced = Image.new("RGB", (200, face.height))
     face.draw(ImageDraw.Draw(spaced), (0, 0), text, (255, 255, 255))
     assert check(spaced, (Placed(0, 0, face, text),), "set by a Face") == len(text) - 1
+
+
+@pytest.mark.parametrize("tracking", [1, 2])
+@pytest.mark.parametrize("font", ["4x6", "6x10", "9x15B"])
+def test_tracking_adds_columns_after_every_glyph(font: str, tracking: int) -> None:
+    from PIL import ImageDraw
+
+    from error_status.render.face import load_face
+
+    plain, tracked = load_face(font), load_face(font, tracking)
+    text = "WARN weathermap " + full_cell_glyphs(font, plain.font.advance)[:3]
+    assert tracked.width(text) == plain.width(text) + tracking * (len(text) - 1)
+    assert tracked.offsets(text) == [x + i * tracking for i, x in enumerate(plain.offsets(text))]
+    image = Image.new("RGB", (tracked.width(text) + 4, tracked.height))
+    tracked.draw(ImageDraw.Draw(image), (0, 0), text, (255, 255, 255))
+    inked = len(text.replace(" ", ""))
+    assert check(image, (Placed(0, 0, tracked, text),), f"{font}+{tracking}") == inked - 1
