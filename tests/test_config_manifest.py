@@ -79,7 +79,7 @@ def test_schema_defaults_are_the_settings_defaults() -> None:
 def test_every_schema_option_is_read() -> None:
     """Each option changes the parsed settings (none is dead in the schema)."""
     changed = {"min_severity": "error", "takeover_severity": "error", "show_all_clear": False,
-               "scroll_speed": 50, "show_dots": False, "dots_position": "right",
+               "scroll_speed": 50, "show_dots": False, "dots_position": "right", "ticker_content": "cause",
                "colors": {"warning": [255, 255, 0]}, "capture_error_logs": False, "pattern_threshold": 3,
                "pattern_window_minutes": 30, "quiet_period_minutes": 2, "alert_ttl_minutes": 60,
                "host_aggregator": "replace", "dynamic_duration": {"enabled": False}}
@@ -103,6 +103,7 @@ def test_every_schema_option_is_read() -> None:
     ({"colors": {"warning": "red"}}, "colors.warning"),
     ({"colors": [1, 2, 3]}, "colors"),
     ({"dots_position": "top"}, "dots_position"),
+    ({"ticker_content": "everything"}, "ticker_content"),
     ({"host_aggregator": "steal"}, "host_aggregator"),
     ({"dynamic_duration": {"max_duration_seconds": 0}}, "dynamic_duration.max_duration_seconds"),
 ])

@@ -168,7 +168,7 @@ def test_demo_metrics_follow_the_storm(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(FleetService, "cycle", scrape_after)
     assert main(["demo", "--seconds", "12", "--output", str(tmp_path / "d.png"),
                  "--metrics-port", str(free_port())]) == 0
-    assert seen and 'ledmatrix_plugin_errors_total{plugin="weather",type="TimeoutError"}' in seen[0]
+    assert seen and 'ledmatrix_plugin_errors_total{plugin="weather",type="HTTPError"}' in seen[0]
 
 
 def test_the_external_board_uses_set_external_when_the_board_has_it() -> None:

@@ -15,10 +15,9 @@ from error_status.render.fonts import BitmapFont, available_fonts, font_dir, loa
 METRICS = {
     "4x6": (6, 5, 4, 6),
     "5x7": (7, 6, 5, 7),
-    "5x8": (8, 7, 5, 8),
     "6x10": (10, 8, 6, 10),
-    "6x13B": (13, 11, 6, 13),
-    "7x13B": (13, 11, 7, 13),
+    "6x13": (13, 11, 6, 13),
+    "8x13B": (13, 11, 8, 13),
     "9x15B": (15, 12, 9, 15),
     "10x20": (20, 16, 10, 20),
     "tom-thumb": (6, 5, 4, 6),
@@ -75,7 +74,7 @@ def _all_glyphs(font: BitmapFont) -> str:
 
 def test_available_fonts_are_the_bundled_set() -> None:
     assert set(available_fonts()) == set(METRICS)
-    assert available_fonts()[:3] == ["4x6", "5x7", "5x8"]
+    assert available_fonts()[:3] == ["4x6", "5x7", "6x10"]
 
 
 @pytest.mark.parametrize("name", sorted(METRICS))
@@ -126,7 +125,7 @@ def test_misc_fixed_coverage(name: str) -> None:
 def test_charset_differences_between_fonts() -> None:
     assert load_font("5x7").has("▲") and load_font("5x7").has("●") and load_font("5x7").has("█")
     assert not load_font("4x6").has("▲") and not load_font("4x6").has("●")
-    for name in ("4x6", "5x7", "5x8", "6x10", "tom-thumb"):
+    for name in ("4x6", "5x7", "6x10", "8x13B", "tom-thumb"):
         assert not any(load_font(name).has(ch) for ch in "⚠✓✗"), name
     assert all(load_font("10x20").has(ch) for ch in "⚠✓✗")
     thumb = load_font("tom-thumb")
@@ -200,7 +199,7 @@ def test_h_sits_on_the_baseline(name: str) -> None:
     assert max(_ink_rows(image)) == 4 + font.ascent - 1
 
 
-@pytest.mark.parametrize("name", ["4x6", "5x7", "5x8", "6x10", "tom-thumb"])
+@pytest.mark.parametrize("name", ["4x6", "5x7", "6x10", "6x13", "tom-thumb"])
 def test_h_without_left_bearing_starts_at_column_0(name: str) -> None:
     assert min(px for px, _ in _glyph_pixels(name, ord("H"))) == 0
     image = _render(load_font(name), "H", (0, 0), (10, 10))

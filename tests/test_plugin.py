@@ -141,11 +141,11 @@ def test_full_redraw_after_clear_replaces_the_image(host: Host, clock: ManualClo
     plugin = host.plugin()
     plugin.display(force_clear=True)
     first = host.display.pushed[-1]
-    host.display.image.paste((255, 255, 255), (0, 0, 64, 32))  # another plugin drew everywhere
-    plugin.display(force_clear=False)
+    plugin.display(force_clear=False)  # painted in place: the same frame
     assert host.display.pushed[-1].tobytes() == first.tobytes()
+    host.display.image.paste((255, 255, 255), (0, 0, 64, 32))  # another plugin drew everywhere
     old_image = host.display.image
-    plugin.display(force_clear=True)  # clear() swaps the image: the plugin must draw on the new one
+    plugin.display(force_clear=True)  # our next turn: clear() swaps the image, the plugin draws all of it
     assert host.display.image is not old_image
     assert host.display.pushed[-1].tobytes() == first.tobytes()
 
@@ -230,7 +230,7 @@ def test_display_never_raises(host: Host, monkeypatch: pytest.MonkeyPatch) -> No
     def broken(*args: object, **kwargs: object) -> Image.Image:
         raise RuntimeError("renderer bug")
 
-    monkeypatch.setattr(plugin._renderer, "render", broken)
+    monkeypatch.setattr(plugin._renderer, "paint", broken)
     assert plugin.display(force_clear=True) is False
     assert plugin.display_failures == 1
 

@@ -105,19 +105,28 @@ def test_each_health_state_has_its_own_shape(state: HealthState) -> None:
     assert same_shape == [] or {state, *same_shape} == {HealthState.FAILING, HealthState.CRITICAL}
 
 
-def test_more_plugins_than_dots_shows_the_worst_and_a_count() -> None:
+@pytest.mark.parametrize("size", GOLDEN_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_more_plugins_than_dots_shows_the_worst_and_a_count(size: tuple[int, int]) -> None:
+    from error_status.render.scene import _choose_dots
+
     snapshot = forty_plugins()
-    image = Renderer().render(snapshot, 64, 32, 0.0)
-    grid = plan(64, 32).dots
-    assert grid is not None and grid.capacity < 40
-    lit_cells = 0
-    for index in range(grid.capacity):
+    image = Renderer().render(snapshot, *size, 0.0)
+    grid = plan(*size).dots
+    assert grid is not None
+    shown, hidden = _choose_dots(snapshot.health, grid)
+    if grid.capacity >= 40:
+        assert (len(shown), hidden) == (40, 0)
+        return
+    assert len(shown) + hidden == 40 and hidden > 0
+    for index in range(len(shown)):  # every dot cell before the label is lit
         x, y = grid.cell(index)
-        if image.crop((x, y, x + grid.size, y + grid.size)).getbbox():
-            lit_cells += 1
-    assert lit_cells == grid.capacity  # dots plus the "+N" label
+        assert image.crop((x, y, x + grid.size, y + grid.size)).getbbox(), index
+    x, y = grid.cell(len(shown))  # the "+N" label starts in the next cell and ends inside the grid
+    label = image.crop((x, y, image.width, y + grid.size)).getbbox()
+    assert label is not None and x + label[2] <= grid.x + grid.width
     red = DEFAULT_SEVERITY_COLOURS[max(DEFAULT_SEVERITY_COLOURS)]
-    assert red in {c for _, c in image.crop((0, grid.y, 64, 32)).getcolors(4096) or []}
+    assert red in {c for _, c in image.crop((grid.x, grid.y, grid.x + grid.width, grid.y + grid.height))
+                   .getcolors(4096) or []}  # the critical plugin is among the dots shown
 
 
 @pytest.mark.parametrize("size", GOLDEN_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

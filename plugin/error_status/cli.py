@@ -15,16 +15,16 @@ from . import __version__
 from .aggregator import ErrorAggregator
 from .aggregator.records import ErrorPattern
 from .board import AlertBoard, alert_from_pattern
+from .cli_args import existing_directory, output_file, panel_size, pixel_scale, positive_number, tcp_port
 from .clock import SYSTEM_CLOCK, Clock, ManualClock
 from .demo import run
 from .fleet import FleetService, MetricsUnavailable, parse_fleet_settings
 from .fleet.watch import watch
 from .model import BoardSnapshot, HealthState, PluginHealth
-from .panels import PANEL_KINDS, MemoryPanel, PanelUnavailable, Recorder, open_panel
+from .panels import PANEL_KINDS, MemoryPanel, Panel, PanelUnavailable, Recorder, open_panel
 from .panels.recording import FrameLog
 from .render import Renderer
 from .render.examples import SCENES
-from .render.layout import check_size
 from .render.style import Style
 
 
@@ -68,29 +68,37 @@ def _parser() -> argparse.ArgumentParser:
     source = render.add_mutually_exclusive_group(required=True)
     source.add_argument("export", nargs="?", type=Path, help="a file written by export_to_file()")
     source.add_argument("--scene", choices=sorted(SCENES), help="one of the built-in scenes")
-    render.add_argument("--output", type=Path, required=True, help="the PNG to write")
-    render.add_argument("--size", type=_size, default=(64, 32), help="panel size WxH (default 64x32)")
-    render.add_argument("--scale", type=int, default=1, help="pixel size (default 1: the panel's pixels)")
+    render.add_argument("--output", type=output_file(".png"), required=True,
+                        help="the PNG to write (into an existing directory)")
+    render.add_argument("--size", type=panel_size, default=(64, 32), help="panel size WxH (default 64x32)")
+    render.add_argument("--scale", type=pixel_scale, default=1,
+                        help="pixel size (default 1: the panel's pixels)")
     render.add_argument("--led", action="store_true", help="draw LEDs with gaps (needs --scale >= 2)")
+    render.add_argument("--at", type=float, default=0.0, help="seconds into the scroll (default 0)")
     render.set_defaults(run=_render)
 
     pictures = commands.add_parser("pictures", help="the README's pictures (PNGs and the demo GIF)")
-    pictures.add_argument("directory", type=Path, nargs="?", default=Path("docs"))
+    pictures.add_argument("directory", type=existing_directory, nargs="?", default="docs")
     pictures.set_defaults(run=_pictures)
     return parser
 
 
 def _panel_arguments(command: argparse.ArgumentParser) -> None:
     """What demo and watch share: the panel, recording and metrics options."""
-    command.add_argument("--seconds", type=float, help="how long (default: until Ctrl-C; 30 with --output)")
-    command.add_argument("--output", type=Path,
-                         help="record to an animated .gif, or a .png of the last frame")
-    command.add_argument("--size", type=_size, default=(64, 32), help="panel size WxH (default 64x32)")
+    command.add_argument("--seconds", type=positive_number,
+                         help="how long (default: until Ctrl-C; 30 with --output)")
+    command.add_argument("--output", type=output_file(".gif", ".png"),
+                         help="an animated .gif to record, or a .png of the last frame (in a directory "
+                         "that exists)")
+    command.add_argument("--size", type=panel_size, default=(64, 32), help="panel size WxH (default 64x32)")
     command.add_argument("--panel", choices=PANEL_KINDS, default="auto",
                          help="auto: a real panel, else the emulator in a browser, else memory")
-    command.add_argument("--fps", type=float, default=25.0, help="frames per second (default 25)")
-    command.add_argument("--speed", type=float, default=25.0, help="ticker speed, pixels per second")
-    command.add_argument("--scale", type=int, default=6, help="pixel size of recorded pictures")
+    command.add_argument("--port", type=tcp_port, default=8888,
+                         help="the browser emulator's port (default 8888)")
+    command.add_argument("--fps", type=positive_number, default=25.0, help="frames per second (default 25)")
+    command.add_argument("--speed", type=positive_number, default=25.0,
+                         help="ticker speed, pixels per second")
+    command.add_argument("--scale", type=pixel_scale, default=6, help="pixel size of recorded pictures")
     command.add_argument("--flat", action="store_true", help="recorded pictures without the LED look")
     command.add_argument("--metrics-port", type=int, default=0, metavar="PORT",
                          help="serve Prometheus metrics on this port (needs prometheus_client)")
@@ -103,18 +111,6 @@ def _fleet(args: argparse.Namespace, clock: Clock = SYSTEM_CLOCK, **config: obje
     settings = parse_fleet_settings({"metrics_port": args.metrics_port, "metrics_bind": args.metrics_bind,
                                      **config})
     return FleetService(settings, version=__version__, clock=clock)
-
-
-def _size(text: str) -> tuple[int, int]:
-    """``WxH`` as a checked panel size."""
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 64x32, got {text!r}") from None
-    try:
-        return check_size(width, height)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -133,11 +129,11 @@ def _demo(args: argparse.Namespace) -> int:
 
     observer = observe if fleet.settings.metrics_enabled else None
     try:
-        panel = MemoryPanel(width, height) if output is not None else open_panel(args.panel, width, height)
+        panel = MemoryPanel(width, height) if output is not None else _open(args)
         if isinstance(panel, MemoryPanel):
             if output is None:
                 output = Path("error-status-demo.gif")
-                print(f"no panel or emulator here: recording to {output} instead "
+                print(f"no panel or emulator here: recording to {output.resolve()} instead "
                       "(install the [emulator] extra to watch the demo in a browser)")
             seconds = args.seconds if args.seconds is not None else 30.0
             log, frames = _record(width, height, seconds, args.fps, style, recording, observer)
@@ -162,7 +158,7 @@ def _watch(args: argparse.Namespace) -> int:
                    alertmanager_token_file=args.token_file, alertmanager_poll_seconds=args.poll)
     width, height = args.size
     output = args.output
-    panel = MemoryPanel(width, height) if output is not None else open_panel(args.panel, width, height)
+    panel = MemoryPanel(width, height) if output is not None else _open(args)
     seconds = args.seconds
     if isinstance(panel, MemoryPanel):
         if output is None:
@@ -184,6 +180,17 @@ def _watch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open(args: argparse.Namespace) -> Panel:
+    """The panel to show on; the headless emulator shows nobody anything, so the browser one."""
+    kind = args.panel
+    if kind == "emulator":
+        print("--panel emulator is RGBMatrixEmulator's headless 'raw' adapter, which shows nothing; "
+              "showing it in your browser instead (--panel emulator-browser)")
+        kind = "emulator-browser"
+    width, height = args.size
+    return open_panel(kind, width, height, port=args.port)
+
+
 def _record(width: int, height: int, seconds: float, fps: float, style: Style, clock: ManualClock,
             observer: Callable[[ErrorAggregator, AlertBoard], object] | None = None) -> tuple[FrameLog, int]:
     """The storm computed as fast as it goes on a manual clock, every frame timestamped by it."""
@@ -200,7 +207,6 @@ def _announce(fleet: FleetService) -> None:
 
 def _save(log: FrameLog | MemoryPanel, path: Path, fps: float, scale: int, led: bool) -> None:
     """Write the recording: an animated GIF, or the last frame as a PNG."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".gif":
         log.save_gif(path, fps=fps, scale=scale, led=led and scale >= 2)
     elif path.suffix.lower() == ".png":
@@ -214,7 +220,7 @@ def _render(args: argparse.Namespace) -> int:
     snapshot = SCENES[args.scene]() if args.scene else snapshot_from_export(args.export)
     width, height = args.size
     panel = MemoryPanel(width, height)
-    panel.show(Renderer().render(snapshot, width, height, 0.0))
+    panel.show(Renderer().render(snapshot, width, height, args.at))
     panel.save_png(args.output, scale=args.scale, led=args.led)
     print(f"wrote {args.output}")
     return 0
@@ -250,7 +256,6 @@ def snapshot_from_export(path: Path) -> BoardSnapshot:
 def _pictures(args: argparse.Namespace) -> int:
     """The README's pictures, regenerated."""
     directory: Path = args.directory
-    directory.mkdir(parents=True, exist_ok=True)
     renderer = Renderer()
     for scene, (width, height), scale in (("mixed", (64, 32), 8), ("mixed", (128, 64), 5),
                                           ("healthy", (64, 32), 8), ("forty-plugins", (128, 32), 5)):

@@ -2,7 +2,10 @@
 
 Several plugins fail at different rates: patterns are detected, escalate, de-escalate, resolve
 and recur. Time is compressed (a 30 s window; 20 s of quiet resolves) so ninety seconds show
-every transition. The schedule is deterministic: the same seconds give the same frames.
+every transition, and it starts at once: amber within a second, orange by 5 s, red by 9 s. One
+plugin fails the way the host's circuit breaker sees it (refused connections, then the circuit
+opens and it is not called any more): its health says so. The schedule is deterministic: the same
+seconds give the same frames.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from .render.style import Style
 CYCLE = 90.0  # seconds after which the storm repeats
 WINDOW_MINUTES = 0.5  # compressed time: a 30 s window ...
 QUIET_MINUTES = 1 / 3  # ... and 20 s of quiet resolve a pattern
+THRESHOLD = 3  # failures in the window: 3 warn, 7 error, 10 critical
 REFRESH = 0.25  # seconds between board refreshes, as the plugin's feeder does
 
 
@@ -41,9 +45,13 @@ class Failure:
     logged: bool = False
 
 
-def _timeout(n: int) -> BaseException:
-    return TimeoutError(f"HTTPSConnectionPool(host='api.openweathermap.org', port=443): Read timed out. "
-                        f"(read timeout={10 + n % 3})")
+class HTTPError(OSError):
+    """What requests raises for a 4xx/5xx response (its name is what the aggregator records)."""
+
+
+def _key_rejected(n: int) -> BaseException:
+    return HTTPError("401 Client Error: Unauthorized for url: https://api.openweathermap.org/data/2.5/"
+                     f"weather?q=London&appid={'0d1e2f3a' * 4}")
 
 
 def _key_error(n: int) -> BaseException:
@@ -51,8 +59,15 @@ def _key_error(n: int) -> BaseException:
 
 
 def _rate_limit(n: int) -> BaseException:
-    return ConnectionError(f"429 Too Many Requests for https://query1.finance.yahoo.com/v8/finance/chart/"
-                           f"AAPL?apikey=sk_live_{'x' * 24}, retry after {30 + n % 30}s")
+    return HTTPError(f"429 Too Many Requests for https://query1.finance.yahoo.com/v8/finance/chart/"
+                     f"AAPL?apikey=sk_live_{'x' * 24}, retry after {30 + n % 30}s")
+
+
+def _refused(n: int) -> BaseException:
+    return ConnectionError("HTTPSConnectionPool(host='statsapi.mlb.com', port=443): Max retries exceeded "
+                           "with url: /api/v1/schedule?sportId=1 (Caused by NewConnectionError('<urllib3."
+                           "connection.HTTPSConnection object at 0x7f9c8b2d10>: Failed to establish a new "
+                           "connection: [Errno 111] Connection refused'))")
 
 
 def _auth(n: int) -> BaseException:
@@ -64,15 +79,20 @@ def _disk(n: int) -> BaseException:
 
 
 STORM: tuple[Failure, ...] = (
-    Failure("weather", 2.0, 40.0, 4.0, _timeout),            # warning, escalates to error, resolves
-    Failure("weather", 62.0, 80.0, 3.0, _timeout),           # ... and recurs
-    Failure("nhl-scoreboard", 10.0, 32.0, 0.9, _key_error, "display"),  # escalates to critical
+    Failure("weather", 0.0, 1.0, 0.35, _key_rejected),        # amber at 0.7 s ...
+    Failure("weather", 5.0, 40.0, 5.0, _key_rejected),       # ... orange at 20 s, back to amber, resolves
+    Failure("weather", 62.0, 80.0, 3.0, _key_rejected),      # ... and recurs
+    Failure("stocks", 1.0, 4.5, 0.5, _rate_limit),           # orange at 4 s ...
+    Failure("stocks", 12.0, 85.0, 8.0, _rate_limit),         # ... and a steady trickle
+    Failure("nhl-scoreboard", 3.0, 32.0, 0.6, _key_error, "display"),  # red at 8.4 s
     Failure("nhl-scoreboard", 32.0, 60.0, 6.0, _key_error, "display"),  # slows down: de-escalates
-    Failure("stocks", 5.0, 85.0, 12.0, _rate_limit),         # a steady warning
+    Failure("mlb", 5.5, 8.0, 0.5, _refused),                 # refused five times: the circuit opens
     Failure("calendar", 20.0, 50.0, 4.0, _auth, logged=True),  # logged, not raised
     Failure("news", 70.0, 88.0, 1.5, _disk),                 # late, and critical
 )
-PLUGINS = ("calendar", "clock", "news", "nhl-scoreboard", "spotify", "stocks", "weather")
+PLUGINS = ("calendar", "clock", "mlb", "news", "nhl-scoreboard", "spotify", "stocks", "weather")
+CIRCUIT = {"mlb": ((8.0, 38.0, HealthState.FAILING, "circuit open"),
+                   (38.0, 44.0, HealthState.DEGRADED, "recovering"))}
 
 
 def _fail(failure: Failure, n: int) -> BaseException:
@@ -95,9 +115,11 @@ class Storm:
         self._log.propagate = False
         self._handler = ErrorLogHandler(aggregator)
         self._log.addHandler(self._handler)
+        self._t = 0.0
 
     def advance(self, t: float) -> None:
         """Record every failure scheduled up to ``t`` seconds (the schedule repeats every CYCLE)."""
+        self._t = max(self._t, t)
         for index, failure in enumerate(STORM):
             while self._due[index] <= t:
                 cycle_time = self._due[index] % CYCLE
@@ -110,9 +132,16 @@ class Storm:
                     self._due[index] = cycles * CYCLE + failure.start
 
     def health(self) -> dict[str, tuple[HealthState, str]]:
-        """What the host would report: one disabled plugin, the others loaded."""
-        return {pid: (HealthState.DISABLED if pid == "spotify" else HealthState.HEALTHY, "")
-                for pid in PLUGINS}
+        """What the host would report at the time last advanced to: spotify disabled, mlb's circuit
+        breaker open after its refused connections (then half-open, then closed), the rest loaded."""
+        at = self._t % CYCLE
+        health = {pid: (HealthState.DISABLED if pid == "spotify" else HealthState.HEALTHY, "")
+                  for pid in PLUGINS}
+        for pid, spans in CIRCUIT.items():
+            for start, stop, state, reason in spans:
+                if start <= at < stop:
+                    health[pid] = (state, reason)
+        return health
 
     def close(self) -> None:
         """Detach the demo's log handler."""
@@ -137,9 +166,10 @@ def run(panel: Panel, seconds: float | None, fps: float = 25.0, style: Style | N
     otherwise the loop is paced by the monotonic clock, one frame every ``1 / fps`` seconds.
     ``observer`` is called after each board refresh (the metrics endpoint reads the storm there).
     """
+    check_run(seconds, fps)
     manual = isinstance(clock, ManualClock)
     clock = clock or SYSTEM_CLOCK
-    pipeline = Pipeline.build(pattern_threshold=3, pattern_window_minutes=WINDOW_MINUTES,
+    pipeline = Pipeline.build(pattern_threshold=THRESHOLD, pattern_window_minutes=WINDOW_MINUTES,
                               quiet_period_minutes=QUIET_MINUTES, clock=clock)
     pipeline.aggregator.logger = logging.getLogger("error_status.demo")
     storm = Storm(pipeline.aggregator)
@@ -168,6 +198,15 @@ def run(panel: Panel, seconds: float | None, fps: float = 25.0, style: Style | N
         storm.close()
         pipeline.close()
     return frames
+
+
+def check_run(seconds: float | None, fps: float) -> None:
+    """ValueError unless ``seconds`` (when given) and ``fps`` are positive, finite numbers."""
+    for name, value in (("seconds", seconds), ("fps", fps)):
+        if value is None and name == "seconds":
+            continue
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < float("inf"):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
 def _sleep_until(deadline: float) -> None:

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import HealthState, Severity
-from ..render.style import DEFAULT_HEALTH_COLOURS, DEFAULT_SEVERITY_COLOURS, RGB, Style, check_colour
+from ..render.style import (
+    DEFAULT_HEALTH_COLOURS,
+    DEFAULT_SEVERITY_COLOURS,
+    RGB,
+    TICKER_CONTENTS,
+    Style,
+    check_colour,
+)
 
 HOST_MODES = ("mirror", "replace", "off")
 
@@ -58,6 +65,7 @@ def parse_settings(config: Mapping[str, Any] | None) -> PluginSettings:
         scroll_speed=_number(config, "scroll_speed", 30.0, 1.0, 500.0),
         show_dots=_flag(config, "show_dots", True),
         dots_position=_choice(config, "dots_position", "auto", ("auto", "bottom", "right")),
+        ticker_content=_choice(config, "ticker_content", "cause_and_detail", TICKER_CONTENTS),
     )
     dynamic = _mapping(config, "dynamic_duration")
     return PluginSettings(

@@ -9,7 +9,7 @@ from PIL import Image
 from ..clock import SYSTEM_CLOCK, Clock
 from ..model import BoardSnapshot
 from ..panels.display_manager import DisplayManagerPanel
-from ..render import Renderer
+from ..render import Canvas, Renderer
 from .base import host_base
 from .config import ConfigError, PluginSettings, parse_settings
 from .driver import Driver, DriverKey
@@ -40,6 +40,7 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self.enable_scrolling = True
         self.needs_high_fps = True
         self._renderer = Renderer(self.settings.style)
+        self._canvas: Canvas | None = None
         self._driver_options = dict(service_options or {})
         self._clock: Clock = self._driver_options.get("clock", SYSTEM_CLOCK)
         self._panel = DisplayManagerPanel(display_manager)
@@ -133,6 +134,7 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         old_key = DriverKey.of(self.settings)
         self.settings = settings
         self._renderer = Renderer(settings.style)
+        self._canvas = None
         if DriverKey.of(settings) != old_key and self._driver is not None:
             release(self._driver)
             self._driver = acquire(settings, self.plugin_manager, self.cache_manager,
@@ -160,11 +162,21 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
             self._t0 = now  # each turn starts with the worst alert at the left edge
         if self._cycle_start is None:
             self._cycle_start = now
-        frame = self._renderer.render(snapshot, width, height, now - self._t0)
         if force_clear:
             self._panel.clear()
-        self._panel.show(frame)
+        target = self._panel.target()
+        canvas = self._canvas
+        if canvas is None or canvas.image is not target or canvas.size != (width, height):
+            canvas = self._canvas = Canvas(target, (width, height))  # a new image: painted in full
+        self._renderer.paint(canvas, snapshot, now - self._t0)
+        self._panel.push()
         return True
+
+    def prepare_scene(self, snapshot: BoardSnapshot) -> None:
+        """Draw the scene of a new snapshot ahead, off the display thread (the driver calls this when
+        the board hands out a new snapshot); frames show the newest prepared scene meanwhile."""
+        width, height = self._panel.size
+        self._renderer.prepare(snapshot, width, height)
 
     def _snapshot(self) -> BoardSnapshot | None:
         """The driver's current snapshot."""

@@ -40,13 +40,23 @@ class DisplayManagerPanel:
         self.manager.clear()
         self._owned = self.manager.image
 
+    def target(self) -> Image.Image:
+        """The manager's image this panel owns, to paint a frame into in place (a fresh one from
+        ``clear()`` when the manager holds another); then call ``push()``."""
+        if self.manager.image is not self._owned:
+            self.clear()
+        image: Image.Image = self.manager.image
+        return image
+
+    def push(self) -> None:
+        """Push what is in the manager's image to the panel."""
+        self.manager.update_display()
+
     def show(self, image: Image.Image) -> None:
         """Put a full frame into the manager's image and push it."""
         check_frame(image, self.size)
-        if self.manager.image is not self._owned:
-            self.clear()
-        self.manager.image.paste(image, (0, 0))
-        self.manager.update_display()
+        self.target().paste(image, (0, 0))
+        self.push()
 
     def close(self) -> None:
         """Nothing to release: the host owns the display manager."""

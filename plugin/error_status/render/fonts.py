@@ -11,7 +11,9 @@ from pathlib import Path
 
 from PIL import ImageDraw, ImageFont
 
-Ink = float | tuple[int, ...] | str
+from .bdf import BdfInfo, Ink, parse_bdf
+
+Fill = float | tuple[int, ...] | str
 
 _FONT_SUFFIX = ".bdf"
 _CELL_NAME = re.compile(r"(\d+)x(\d+)")
@@ -29,6 +31,7 @@ class BitmapFont:
     charset: frozenset[int]
     pil: ImageFont.FreeTypeFont = field(compare=False, repr=False)
     irregular: Mapping[int, int] = field(default_factory=dict, compare=False, repr=False)
+    ink: Mapping[int, Ink] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def descent(self) -> int:
@@ -46,21 +49,10 @@ class BitmapFont:
             total += sum(self.irregular.get(ord(ch), self.advance) - self.advance for ch in text)
         return total
 
-    def draw(self, draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, fill: Ink) -> None:
+    def draw(self, draw: ImageDraw.ImageDraw, xy: tuple[int, int], text: str, fill: Fill) -> None:
         """Draw ``text`` crisp with the top-left of its first cell at ``xy`` (rows y..y+height-1)."""
         draw.fontmode = "1"
         draw.text((int(xy[0]), int(xy[1])), text, font=self.pil, fill=fill, anchor="la")
-
-
-@dataclass
-class _BdfInfo:
-    """What the loader needs from a BDF file's text."""
-
-    ascent: int = 0
-    descent: int = 0
-    pixel_size: int = 0
-    size_pixels: int = 0
-    widths: dict[int, int] = field(default_factory=dict)
 
 
 def font_dir() -> Path:
@@ -95,10 +87,10 @@ def load_font(name: str) -> BitmapFont:
     if name not in names:
         raise ValueError(f"unknown font {name!r}: available fonts are {', '.join(names)}")
     path = font_dir() / (name + _FONT_SUFFIX)
-    return _build(name, path, _parse_bdf(path.read_text(encoding="latin-1")))
+    return _build(name, path, parse_bdf(path.read_text(encoding="latin-1")))
 
 
-def _build(name: str, path: Path, info: _BdfInfo) -> BitmapFont:
+def _build(name: str, path: Path, info: BdfInfo) -> BitmapFont:
     """A BitmapFont from parsed BDF facts; the most common advance is the cell width."""
     if not info.widths or info.ascent + info.descent <= 0:
         raise ValueError(f"{path}: not a usable BDF font (no glyphs or no FONT_ASCENT/FONT_DESCENT)")
@@ -107,7 +99,7 @@ def _build(name: str, path: Path, info: _BdfInfo) -> BitmapFont:
     irregular = {cp: w for cp, w in info.widths.items() if w != advance}
     height = info.ascent + info.descent
     pil = _open(path, (info.pixel_size, info.size_pixels, height))
-    return BitmapFont(name, path, height, info.ascent, advance, regular, pil, irregular)
+    return BitmapFont(name, path, height, info.ascent, advance, regular, pil, irregular, info.ink)
 
 
 def _open(path: Path, sizes: tuple[int, ...]) -> ImageFont.FreeTypeFont:
@@ -119,57 +111,3 @@ def _open(path: Path, sizes: tuple[int, ...]) -> ImageFont.FreeTypeFont:
         except OSError as exc:
             error = exc
     raise OSError(f"{path}: FreeType accepts none of the pixel sizes {sizes}: {error}")
-
-
-def _parse_bdf(text: str) -> _BdfInfo:
-    """Metrics and per-code-point advance widths from a BDF file's text."""
-    info = _BdfInfo()
-    default_width = 0
-    code = -1
-    width = 0
-    in_char = False
-    for line in text.splitlines():
-        key, _, rest = line.partition(" ")
-        if key == "STARTCHAR":
-            in_char, code, width = True, -1, default_width
-        elif key == "ENDCHAR":
-            if code >= 0:
-                info.widths[code] = width
-            in_char = False
-        elif key == "ENCODING":
-            code = _int(_first(rest), -1)
-        elif key == "DWIDTH":
-            width = _int(_first(rest), width)
-            if not in_char:
-                default_width = width
-        elif not in_char:
-            _header_line(info, key, rest)
-    return info
-
-
-def _header_line(info: _BdfInfo, key: str, rest: str) -> None:
-    """Record one header or property line, if it is one the loader uses."""
-    if key == "FONT_ASCENT":
-        info.ascent = _int(rest, 0)
-    elif key == "FONT_DESCENT":
-        info.descent = _int(rest, 0)
-    elif key == "PIXEL_SIZE":
-        info.pixel_size = _int(rest, 0)
-    elif key == "SIZE":
-        parts = [_int(p, 0) for p in rest.split()]
-        if len(parts) >= 3 and parts[2] > 0:
-            info.size_pixels = round(parts[0] * parts[2] / 72)
-
-
-def _first(text: str) -> str:
-    """The first whitespace-separated field of ``text``, or ``""``."""
-    fields = text.split(maxsplit=1)
-    return fields[0] if fields else ""
-
-
-def _int(text: str, default: int) -> int:
-    """``int(text)`` or ``default`` when it is not an integer."""
-    try:
-        return int(text.strip())
-    except ValueError:
-        return default

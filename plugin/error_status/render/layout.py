@@ -5,25 +5,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .fonts import BitmapFont, load_font
+from .face import Face, load_face
 
 # Fonts from small to large; bold ones read better across a room once there is room for them.
-FONT_LADDER = ("4x6", "5x7", "5x8", "6x10", "6x13B", "7x13B", "9x15B", "10x20")
+# Left out: 5x8 (its "s" is two dots on a diagonal, read as ":" on LEDs), 6x13B and 7x13B (bold in a
+# cell too narrow for it: "m", "w" and "N" fill solid). Every font is set by a Face, which keeps at
+# least one unlit column between glyphs whatever the font.
+FONT_LADDER = ("4x6", "5x7", "6x10", "6x13", "8x13B", "9x15B", "10x20")
+TWO_LINE_HEADER_BELOW = 96  # content width under which the header's cause gets a line of its own
 MIN_SIZE = (32, 16)
 MAX_SIZE = (512, 256)
 
 
 @dataclass(frozen=True, slots=True)
 class TextBand:
-    """A horizontal band of text: its top row, font and height."""
+    """A horizontal band of text: its top row, font and tracking."""
 
     y: int
     font: str
+    tracking: int = 0
+
+    @property
+    def face(self) -> Face:
+        """The band's font, set with its tracking."""
+        return load_face(self.font, self.tracking)
 
     @property
     def height(self) -> int:
         """The band's height in pixels (its font's cell height)."""
-        return load_font(self.font).height
+        return self.face.height
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +70,8 @@ class DotGrid:
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """The regions of one panel size."""
+    """The regions of one panel size. ``cause`` is the header's second line (the worst alert's
+    cause) on panels too narrow to say plugin and cause on one line."""
 
     width: int
     height: int
@@ -69,6 +80,7 @@ class Layout:
     ticker: TextBand
     rows: tuple[TextBand, ...]
     dots: DotGrid | None
+    cause: TextBand | None = None
 
 
 def check_size(width: object, height: object) -> tuple[int, int]:
@@ -91,30 +103,34 @@ def plan(width: int, height: int, show_dots: bool = True, dots_position: str = "
     if show_dots:
         dots = _right_dots(width, height) if right else _bottom_dots(width, height)
     content_width = dots.x - 3 if dots is not None and right else width
-    content_bottom = dots.y - 2 if dots is not None and not right else height
+    content_bottom = dots.y - 1 if dots is not None and not right else height  # exclusive
     if height < 24:
-        small = _pick(content_bottom - 1, content_width / 6)
-        y = max(0, (content_bottom - load_font(small).height) // 2)
+        small = _pick(content_bottom - 2, content_width / 5)
+        y = max(0, (content_bottom - 1 - load_face(small).height) // 2)
         return Layout(width, height, content_width, None, TextBand(y, small), (), dots)
-    header_font = _pick(8 if height < 48 else 10 if height < 96 else 13, content_width / 10)
-    header = TextBand(0, header_font)
-    top = header.height + 2
+    header = TextBand(0, _pick(8 if height < 48 else 10 if height < 96 else 13, content_width / 10))
+    cause = None
+    if height < 48 and content_width < TWO_LINE_HEADER_BELOW:
+        cause = TextBand(header.height + 1, header.font)
+        top = cause.y + cause.height + 1
+    else:
+        top = header.height + 2
     ticker_font = _pick(min(content_bottom - top, 20 if height >= 96 or right else 16), content_width / 10)
-    ticker_height = load_font(ticker_font).height
+    ticker_height = load_face(ticker_font).height
     if height < 48:
         ticker = TextBand(top + max(0, (content_bottom - top - ticker_height) // 2), ticker_font)
-        return Layout(width, height, content_width, header, ticker, (), dots)
+        return Layout(width, height, content_width, header, ticker, (), dots, cause)
     ticker = TextBand(top, ticker_font)
     return Layout(width, height, content_width, header, ticker,
-                  _rows(top + ticker_height + 3, content_bottom, content_width), dots)
+                  _rows(top + ticker_height + 3, content_bottom - 1, content_width), dots)
 
 
 def _pick(max_height: float, max_advance: float) -> str:
     """The largest font that fits both limits (the smallest one if none does)."""
     best = FONT_LADDER[0]
     for name in FONT_LADDER:
-        font: BitmapFont = load_font(name)
-        if font.height <= max_height and font.advance <= max_advance:
+        face = load_face(name)
+        if face.height <= max_height and face.advance <= max_advance:
             best = name
     return best
 
@@ -143,10 +159,10 @@ def _rows(top: int, bottom: int, width: int) -> tuple[TextBand, ...]:
     """Static alert rows between the ticker and the dots on tall panels (at most six): the largest
     font that still gives two rows, since one row cannot list anything."""
     candidates = [name for name in FONT_LADDER
-                  if load_font(name).height <= 10 and load_font(name).advance <= width / 12]
+                  if load_face(name).height <= 10 and load_face(name).advance <= width / 12]
     candidates = candidates or [FONT_LADDER[0]]
     for name in reversed(candidates):
-        pitch = load_font(name).height + 1
+        pitch = load_face(name).height + 1
         count = min(6, max(0, (bottom - top + 1) // pitch))
         if count >= 2 or name == candidates[0]:
             return tuple(TextBand(top + i * pitch, name) for i in range(count))

@@ -25,6 +25,7 @@ DEFAULT_HEALTH_COLOURS: dict[HealthState, RGB] = {
 }
 ALL_CLEAR_COLOUR: RGB = (0, 200, 96)
 MIN_LIT_CHANNEL = 64
+TICKER_CONTENTS = ("cause", "cause_and_detail")
 
 
 def check_colour(name: str, value: object) -> RGB:
@@ -52,12 +53,16 @@ class Style:
     scroll_speed: float = 30.0
     show_dots: bool = True
     dots_position: str = "auto"
+    ticker_content: str = "cause_and_detail"
 
     def __post_init__(self) -> None:
         if not 1.0 <= float(self.scroll_speed) <= 500.0:
             raise ValueError(f"scroll_speed must be 1-500 pixels per second, got {self.scroll_speed!r}")
         if self.dots_position not in ("auto", "bottom", "right"):
             raise ValueError(f"dots_position must be auto, bottom or right, got {self.dots_position!r}")
+        if self.ticker_content not in TICKER_CONTENTS:
+            raise ValueError(f"ticker_content must be one of {', '.join(TICKER_CONTENTS)}, "
+                             f"got {self.ticker_content!r}")
         for severity, colour in self.severity_colours.items():
             check_colour(f"colour of {severity.label}", colour)
         for state, colour in self.health_colours.items():
@@ -67,7 +72,8 @@ class Style:
     def __hash__(self) -> int:
         return hash((tuple(sorted(self.severity_colours.items())),
                      tuple(sorted(self.health_colours.items(), key=lambda kv: kv[0].value)),
-                     self.all_clear_colour, self.scroll_speed, self.show_dots, self.dots_position))
+                     self.all_clear_colour, self.scroll_speed, self.show_dots, self.dots_position,
+                     self.ticker_content))
 
     def colour(self, severity: Severity) -> RGB:
         """The colour of a severity."""
