@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PIL import Image
@@ -24,8 +25,9 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
     """A severity-coloured alert ticker and one health dot per plugin.
 
     The work (mirroring the host's aggregator, ERROR logs, pattern lifecycle, plugin health,
-    saved state) happens on one process-wide feeder thread; ``display()`` only renders the latest
-    snapshot, ``update()`` only nudges the feeder, ``has_live_content()`` is O(1).
+    saved state, drawing a new snapshot's scene) happens on one process-wide driver thread;
+    ``display()`` only paints the latest snapshot, ``update()`` only nudges the driver,
+    ``has_live_content()`` is O(1).
     """
 
     def __init__(self, plugin_id: str, config: dict[str, Any], display_manager: Any, cache_manager: Any,
@@ -44,8 +46,9 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self._driver_options = dict(service_options or {})
         self._clock: Clock = self._driver_options.get("clock", SYSTEM_CLOCK)
         self._panel = DisplayManagerPanel(display_manager)
-        self._driver: Driver | None = acquire(self.settings, plugin_manager, cache_manager,
-                                               **self._driver_options)
+        self._driver: Driver | None = None
+        self._unlisten: Callable[[], None] | None = None
+        self._attach(acquire(self.settings, plugin_manager, cache_manager, **self._driver_options))
         self._t0: float | None = None
         self._cycle_start: float | None = None
         self._failures = FailureLog(self.logger, "error-status could not draw")
@@ -136,15 +139,12 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self._renderer = Renderer(settings.style)
         self._canvas = None
         if DriverKey.of(settings) != old_key and self._driver is not None:
-            release(self._driver)
-            self._driver = acquire(settings, self.plugin_manager, self.cache_manager,
-                                    **self._driver_options)
+            self._detach()
+            self._attach(acquire(settings, self.plugin_manager, self.cache_manager, **self._driver_options))
 
     def cleanup(self) -> None:
         """Detach from the shared driver (the last instance stops it and detaches from the host)."""
-        driver, self._driver = self._driver, None
-        if driver is not None:
-            release(driver)
+        self._detach()
         cleanup = getattr(super(), "cleanup", None)
         if cleanup is not None:
             cleanup()
@@ -177,6 +177,20 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         the board hands out a new snapshot); frames show the newest prepared scene meanwhile."""
         width, height = self._panel.size
         self._renderer.prepare(snapshot, width, height)
+
+    def _attach(self, driver: Driver) -> None:
+        """Use ``driver``; it draws each new snapshot's scene ahead, on its own thread."""
+        self._driver = driver
+        self._unlisten = driver.add_listener(self.prepare_scene)
+
+    def _detach(self) -> None:
+        """Stop using the driver (the last user stops it)."""
+        driver, self._driver = self._driver, None
+        unlisten, self._unlisten = self._unlisten, None
+        if unlisten is not None:
+            unlisten()
+        if driver is not None:
+            release(driver)
 
     def _snapshot(self) -> BoardSnapshot | None:
         """The driver's current snapshot."""
