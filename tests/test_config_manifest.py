@@ -78,11 +78,12 @@ def test_schema_defaults_are_the_settings_defaults() -> None:
 
 def test_every_schema_option_is_read() -> None:
     """Each option changes the parsed settings (none is dead in the schema)."""
-    changed = {"min_severity": "error", "takeover_severity": "error", "show_all_clear": False,
-               "scroll_speed": 50, "show_dots": False, "dots_position": "right", "ticker_content": "cause",
-               "colors": {"warning": [255, 255, 0]}, "capture_error_logs": False, "pattern_threshold": 3,
+    changed = {"min_severity": "error", "takeover_severity": "error", "hide_all_clear": True,
+               "scroll_speed": 50, "hide_dots": True, "dots_position": "right", "ticker_content": "cause",
+               "colors": {"warning": [255, 255, 0]}, "ignore_error_logs": True, "pattern_threshold": 3,
                "pattern_window_minutes": 30, "quiet_period_minutes": 2, "alert_ttl_minutes": 60,
-               "host_aggregator": "replace", "dynamic_duration": {"enabled": False}}
+               "host_aggregator": "replace", "fixed_duration": True, "max_duration_seconds": 60,
+               "status_mark": "off", "takeover_repeat_minutes": 10}
     # the fleet's keys are read by fleet.settings (tests/test_fleet_settings.py)
     assert set(changed) | CORE_KEYS | set(FLEET_KEYS) == set(SCHEMA["properties"])
     for key, value in changed.items():

@@ -42,7 +42,7 @@ Build = Callable[..., ErrorAggregator]
     ({"alert_ttl": -1}, "alert_ttl"), ({"alert_ttl": math.nan}, "alert_ttl"),
     ({"alert_ttl": "1h"}, "alert_ttl"),
     ({"max_alerts": 0}, "max_alerts"), ({"max_plugins": "3"}, "max_plugins"),
-    ({"show_all_clear": "yes"}, "show_all_clear"),
+    ({"quiet_period": -1}, "quiet_period"), ({"threshold": 0}, "threshold"),
 ])
 def test_bad_board_settings_name_themselves(kwargs: dict[str, Any], name: str) -> None:
     with pytest.raises((TypeError, ValueError), match=name):
@@ -100,7 +100,7 @@ def test_renderer_draws_odd_snapshots_at_every_size_and_time(make_aggregator: Bu
     alert = Alert("k", Severity.CRITICAL, "\u202e" * 50, "E" * 100, "m" * TEN_MB, 10**18, 0.0, 0.0)
     crowd = tuple(PluginHealth(f"p{n:04d}", HealthState.CRITICAL) for n in range(2000))
     snapshots = [board.snapshot(), scenes.hostile_text(), BoardSnapshot(),
-                 BoardSnapshot(alerts=(alert,) * 40, health=crowd, show_all_clear=False)]
+                 BoardSnapshot(alerts=(alert,) * 40, health=crowd)]
     renderer = Renderer()
     for snapshot, (width, height), t in itertools.product(snapshots, GOLDEN_SIZES, FINITE_TIMES):
         frame = renderer.render(snapshot, width, height, t)

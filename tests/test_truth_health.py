@@ -33,13 +33,13 @@ def manager(tracker: FakeHealthTracker | None, states: FakeStateManager | None, 
 
 def test_an_open_circuit_is_an_error_alert_at_once_and_resolves_after_the_quiet_period() -> None:
     alerts = HealthAlerts(quiet=300.0)
-    assert alerts.update({"weather": OPEN}, mono=0.0, wall=0.0)
+    assert alerts.update({"weather": OPEN}, mono=0.0, wall=0.0) == []
     (alert,) = alerts.alerts()
     assert (alert.key, alert.severity, alert.origin, alert.error_type, alert.count) == (
         "health/weather", Severity.ERROR, "health", "CircuitOpen", 3)
-    assert not alerts.update({"weather": HealthReport(H.HEALTHY)}, mono=10.0, wall=10.0)
+    assert alerts.update({"weather": HealthReport(H.HEALTHY)}, mono=10.0, wall=10.0) == []
     assert len(alerts.alerts()) == 1  # healthy again, but not yet for the quiet period
-    assert alerts.tick(309.0) is False and alerts.tick(310.0) is True
+    assert alerts.tick(309.0) == [] and alerts.tick(310.0) == ["health/weather"]
     assert alerts.alerts() == ()
 
 
@@ -72,7 +72,7 @@ def test_unhealthy_again_within_the_quiet_period_is_the_same_episode() -> None:
 
 def test_a_report_without_a_condition_makes_no_alert() -> None:
     alerts = HealthAlerts(quiet=300.0)
-    assert not alerts.update({"weather": HealthReport(H.DEGRADED, "2 failures in a row")}, 0.0, 0.0)
+    assert alerts.update({"weather": HealthReport(H.DEGRADED, "2 failures in a row")}, 0.0, 0.0) == []
     assert alerts.alerts() == ()
 
 

@@ -141,15 +141,16 @@ class BoardSnapshot:
 
     ``alerts`` are ordered worst first, then most recent first. ``health`` is in a stable order
     (by plugin id). ``muted`` counts active alerts that are not shown (below ``min_severity``,
-    acknowledged or snoozed). ``alerts_version`` is the board's count of changes to ``alerts``
+    acknowledged or snoozed); ``snoozed`` is true while the owner snoozed the whole board (only
+    critical alerts show). ``alerts_version`` is the board's count of changes to ``alerts``
     (not to ``health``); the renderer keys its cache on the snapshot object itself.
     """
 
     alerts: tuple[Alert, ...] = ()
     health: tuple[PluginHealth, ...] = ()
     alerts_version: int = 0
-    show_all_clear: bool = True
     muted: int = 0
+    snoozed: bool = False
 
     @property
     def worst(self) -> Severity | None:

@@ -362,6 +362,13 @@ class ErrorAggregator:
             self.logger.info("Cleared %d old error records", cleared)
         return cleared
 
+    def clear_history(self) -> int:
+        """Forget what happened (records, resolved patterns, counts); active patterns stay, as
+        they are problems now. Returns how many records were dropped."""
+        cleared = self._ledger.clear_history()
+        self.logger.info("Cleared the error history (%d records)", cleared)
+        return cleared
+
     def export_to_file(self, filepath: Path | str) -> None:
         """Export error data to a JSON file, atomically (readable by its owner only)."""
         if not isinstance(filepath, str | os.PathLike):

@@ -58,6 +58,16 @@ class ErrorCounts:
         found = {plugin: counts.window.count(now) for plugin, counts in self.plugins.items()}
         return {plugin: count for plugin, count in found.items() if count}
 
+    def clear(self, keep: set[str]) -> None:
+        """Forget every count, but the windows of the plugins in ``keep`` (their problems go on)."""
+        self.by_type.clear()
+        for plugin in list(self.plugins):
+            counts = self.plugins[plugin]
+            counts.types.clear()
+            if plugin not in keep:
+                counts.window.clear()
+                counts.last = None
+
     def _plugin(self, plugin: str) -> PluginCounts:
         """Counters for a plugin seen for the first time (beyond ``max_plugins``: the "(other)" ones)."""
         if len(self.plugins) >= self._limits.max_plugins:

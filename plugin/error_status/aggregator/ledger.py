@@ -130,6 +130,16 @@ class Ledger:
         """Records kept, patterns tracked, patterns active."""
         return len(self.records), len(self.table.index), len(self.table.active)
 
+    def clear_history(self) -> int:
+        """Forget every record, every pattern that is not active and the counts (the windows of
+        plugins with an active pattern stay: that problem goes on); returns the records dropped."""
+        with self.lock:
+            cleared = len(self.records)
+            self.records.clear()
+            self.table.forget_dormant(float("inf"))
+            self.counts.clear({p.plugin_id for p in self.table.active.values() if p.plugin_id})
+        return cleared
+
     def clear_before(self, cutoff: float) -> int:
         """Drop records older than the monotonic ``cutoff`` and dormant patterns last seen before it."""
         with self.lock:

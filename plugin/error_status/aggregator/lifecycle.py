@@ -53,6 +53,7 @@ class PatternTable:
             if pattern.last_mono <= cutoff:
                 del self.dormant[key]
                 del self.index[key]
+                self._members.pop(key, None)
 
     def new_pattern(self, key: Key, plugin: str | None, error_type: str, operation: str | None,
                      fingerprint: str, now: float) -> tuple[PatternState, list[PendingEvent]]:

@@ -4,9 +4,13 @@ snoozed only critical alerts show."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import Alert, Severity
+
+MAX_MUTES = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +30,17 @@ class Attention:
 
     def acknowledge(self, alert: Alert) -> None:
         """Hide ``alert`` until it gets worse than it is now."""
-        self.mutes[alert.key] = Mute(alert.severity)
+        self._mute(alert.key, Mute(alert.severity))
 
     def snooze(self, alert: Alert, until: float) -> None:
         """Hide ``alert`` until ``until``, or until it gets worse."""
-        self.mutes[alert.key] = Mute(alert.severity, until)
+        self._mute(alert.key, Mute(alert.severity, until))
+
+    def _mute(self, key: str, mute: Mute) -> None:
+        self.mutes.pop(key, None)
+        self.mutes[key] = mute
+        while len(self.mutes) > MAX_MUTES:  # the oldest mutes are of problems long gone
+            del self.mutes[next(iter(self.mutes))]
 
     def snooze_all(self, until: float | None) -> None:
         """Show only critical alerts until ``until`` (None: end the snooze)."""
@@ -57,7 +67,31 @@ class Attention:
             return True
         return bool(ended)
 
-    def keep_only(self, keys: set[str]) -> None:
-        """Forget mutes of alerts that are gone."""
-        for key in self.mutes.keys() - keys:
-            del self.mutes[key]
+    def export(self, mono: float, wall: float) -> dict[str, Any]:
+        """The mutes and the snooze as JSON-safe data, times on the wall clock (they outlive the
+        process; monotonic times do not)."""
+        def to_wall(t: float | None) -> float | None:
+            return None if t is None else wall + (t - mono)
+        muted = [{"key": key, "up_to": mute.up_to.label, "until": to_wall(mute.until)}
+                 for key, mute in self.mutes.items()]
+        return {"muted": muted, "snoozed_until": to_wall(self.snoozed_until)}
+
+    def restore(self, data: Mapping[str, Any], mono: float, wall: float) -> None:
+        """Mutes and a snooze from ``export`` data (checked already: ``board.saved_state``)."""
+        def to_mono(t: object) -> float | None:
+            number = isinstance(t, int | float) and not isinstance(t, bool)
+            return mono + (float(t) - wall) if number else None  # type: ignore[arg-type]
+        for entry in data.get("muted") or ():
+            if isinstance(entry, Mapping) and isinstance(entry.get("key"), str):
+                try:
+                    mute = Mute(Severity.parse(entry.get("up_to")), to_mono(entry.get("until")))
+                except ValueError:
+                    continue
+                self._mute(entry["key"], mute)
+        until = to_mono(data.get("snoozed_until"))
+        if until is not None and until > mono:
+            self.snoozed_until = until
+
+    def snoozed(self, now: float) -> bool:
+        """True while the whole board is snoozed."""
+        return self.snoozed_until is not None and now < self.snoozed_until

@@ -86,7 +86,7 @@ class AlertBoard:
             now = self._clock.monotonic()
             for key in self._patterns.expire(now, self._ttl):
                 self._attention.forget(key)
-            self._health_alerts.tick(now)
+            self._forget_ended(self._health_alerts.tick(now))
             self._attention.expire(now)
             return self._rebuild()
 
@@ -123,7 +123,8 @@ class AlertBoard:
             self._reports = dict(entries[: self._max_plugins])
             for plugin_id in self._reports:
                 self._remember(plugin_id)
-            self._health_alerts.update(self._reports, self._clock.monotonic(), self._clock.wall())
+            self._forget_ended(self._health_alerts.update(self._reports, self._clock.monotonic(),
+                                                          self._clock.wall()))
             return self._rebuild()
 
     def set_error_counts(self, recent: Mapping[str, int]) -> bool:
@@ -144,9 +145,12 @@ class AlertBoard:
         if not all(isinstance(alert, Alert) for alert in chosen):
             raise TypeError("alerts must be Alert objects")
         with self._lock:
-            if self._external.get(source, ()) == chosen:
+            before = self._external.get(source, ())
+            if before == chosen:
                 return False
             self._external[source] = chosen
+            for key in {a.key for a in before} - {a.key for a in chosen}:
+                self._attention.forget(key)  # gone from its source: news again when it returns
             return self._rebuild()
 
     def acknowledge(self, key: str) -> bool:
@@ -184,6 +188,13 @@ class AlertBoard:
             self._attention.snooze_all(self._clock.monotonic() + seconds if seconds else None)
             return self._rebuild()
 
+    def snoozed_until(self) -> float | None:
+        """When the board-wide snooze ends (wall-clock seconds), or None."""
+        with self._lock:
+            now = self._clock.monotonic()
+            until = self._attention.snoozed_until
+            return None if until is None or until <= now else self._clock.wall() + (until - now)
+
     # ------------------------------------------------------------------ output
 
     def snapshot(self) -> BoardSnapshot:
@@ -213,7 +224,8 @@ class AlertBoard:
                 plugins[pid] = {"state": (known.state if known else HealthState.HEALTHY).value,
                                 "reason": known.reason if known else ""}
             patterns = [alert_to_dict(entry.alert) for entry in self._patterns.entries.values()]
-            return {"version": 1, "patterns": patterns, "plugins": plugins}
+            attention = self._attention.export(self._clock.monotonic(), self._clock.wall())
+            return {"version": 1, "patterns": patterns, "plugins": plugins, **attention}
 
     def restore(self, state: Mapping[str, Any], expire_after: float) -> bool:
         """Show what was active before a restart; each restored alert leaves after ``expire_after``
@@ -231,6 +243,7 @@ class AlertBoard:
                 continue
         with self._lock:
             self._patterns.restore(alerts, self._clock.monotonic(), expire_after)
+            self._attention.restore(state, self._clock.monotonic(), self._clock.wall())
             for alert in alerts:
                 self._remember(alert.plugin_id)
             for plugin_id in list(plugins)[: self._max_plugins] if isinstance(plugins, Mapping) else ():
@@ -246,6 +259,11 @@ class AlertBoard:
         if key is not None and key not in self._patterns.entries:
             self._attention.forget(key)  # resolved: its next episode is news again
         self._remember(event.pattern.plugin_id)
+
+    def _forget_ended(self, ended: Iterable[str]) -> None:
+        """Health alerts that resolved: their next episode is news again."""
+        for key in ended:
+            self._attention.forget(key)
 
     def _remember(self, plugin_id: str | None) -> None:
         """Keep a dot for every plugin ever seen failing (bounded)."""
@@ -278,7 +296,6 @@ class AlertBoard:
         now = self._clock.monotonic()
         alerts = self._all_alerts()
         keys = {alert.key for alert in alerts}
-        self._attention.keep_only(keys)
         for key in self._raised.keys() - keys:
             del self._raised[key]
         shown = [a for a in alerts if self._attention.shown(a, now)]
@@ -289,10 +306,10 @@ class AlertBoard:
         previous = self._snapshot
         muted = len(alerts) - len(visible)
         if previous is not None and previous.alerts == tuple(visible) and previous.health == health \
-                and previous.muted == muted:
+                and previous.muted == muted and previous.snoozed == self._attention.snoozed(now):
             return False
         version = self._version + (previous is None or previous.alerts != tuple(visible))
         self._version = version
         self._snapshot = BoardSnapshot(alerts=tuple(visible), health=health, alerts_version=version,
-                                       muted=muted)
+                                       muted=muted, snoozed=self._attention.snoozed(now))
         return True

@@ -58,10 +58,9 @@ class HealthAlerts:
         self._escalate_after = escalate_after
         self._episodes: dict[str, _Episode] = {}
 
-    def update(self, reports: Mapping[str, HealthReport], mono: float, wall: float) -> bool:
-        """Take the current reports (a plugin missing from them counts as healthy); True when the
-        alerts changed."""
-        before = self.alerts()
+    def update(self, reports: Mapping[str, HealthReport], mono: float, wall: float) -> list[str]:
+        """Take the current reports (a plugin missing from them counts as healthy); returns the keys
+        of the alerts that resolved."""
         for plugin, report in reports.items():
             condition = report.condition if report.condition in CONDITION_SEVERITY else None
             if condition is None:
@@ -70,14 +69,11 @@ class HealthAlerts:
                 self._unhealthy(plugin, condition, report, mono, wall)
         for plugin in self._episodes.keys() - reports.keys():
             self._healthy(plugin, mono)
-        self._age(mono)
-        return self.alerts() != before
+        return self._age(mono)
 
-    def tick(self, mono: float) -> bool:
-        """Let time pass (escalation, resolution); True when the alerts changed."""
-        before = self.alerts()
-        self._age(mono)
-        return self.alerts() != before
+    def tick(self, mono: float) -> list[str]:
+        """Let time pass (escalation, resolution); returns the keys of the alerts that resolved."""
+        return self._age(mono)
 
     def alerts(self) -> tuple[Alert, ...]:
         """The current health alerts, in plugin order."""
@@ -112,16 +108,19 @@ class HealthAlerts:
         if episode is not None and episode.healthy_since is None:
             episode.healthy_since = mono
 
-    def _age(self, mono: float) -> None:
+    def _age(self, mono: float) -> list[str]:
+        resolved = []
         for plugin, episode in list(self._episodes.items()):
             if episode.healthy_since is not None:
                 if mono - episode.healthy_since >= self._quiet:
                     del self._episodes[plugin]
+                    resolved.append(HEALTH_KEY_PREFIX + plugin)
                 continue
             if episode.condition in _LASTING and mono - episode.since >= self._escalate_after \
                     and episode.severity < Severity.CRITICAL:
                 episode.severity = Severity(episode.severity + 1)
                 episode.since = mono  # the next level needs as long again
+        return resolved
 
 
 def _alert(plugin: str, episode: _Episode) -> Alert:

@@ -16,6 +16,8 @@ from ..model import HealthState, Severity
 STATE_VERSION = 1
 MAX_SAVED_PATTERNS = 64
 MAX_SAVED_PLUGINS = 128
+MAX_SAVED_MUTES = 128
+MAX_SAVED_REQUESTS = 256
 _MAX_NUMBER = 2**53
 
 
@@ -30,7 +32,10 @@ def validate_state(raw: object) -> dict[str, Any]:
     "saved_at": number (optional)}``; a pattern needs ``key``, ``severity`` (warning, error,
     critical) and ``error_type``, and may have ``message``, ``plugin_id``, ``operation``, ``count``,
     ``total_count``, ``first_seen``, ``last_seen`` (numbers) and ``acknowledged``; a plugin needs
-    ``state`` (a HealthState value) and may have ``reason`` and ``errors``. Unknown keys are dropped.
+    ``state`` (a HealthState value) and may have ``reason`` and ``errors``. Optional too:
+    ``muted`` (at most 128 ``{key, up_to: severity, until: time or null}``: acknowledged and snoozed
+    alerts), ``snoozed_until`` (a time: the whole board) and ``requests`` (at most 256 ids of web
+    requests already applied). Times are wall-clock seconds. Unknown keys are dropped.
     """
     return _clean_state(raw, strict=True)
 
@@ -71,9 +76,28 @@ def _clean_state(raw: object, strict: bool) -> dict[str, Any]:
             if len(known) < MAX_SAVED_PLUGINS:
                 known[_checked("id", pid, strict)] = _entry(raw_plugin, _PLUGIN_FIELDS, strict)
     state: dict[str, Any] = {"version": STATE_VERSION, "patterns": kept, "plugins": known}
-    if raw.get("saved_at") is not None:
-        with _skip_invalid(strict):
-            state["saved_at"] = _checked("time", raw["saved_at"], strict)
+    for name in ("saved_at", "snoozed_until"):
+        if raw.get(name) is not None:
+            with _skip_invalid(strict):
+                state[name] = _checked("time", raw[name], strict)
+    muted = raw.get("muted")
+    if muted is not None:
+        if not isinstance(muted, list | tuple) or (strict and len(muted) > MAX_SAVED_MUTES):
+            raise InvalidState("muted must be a list of at most 128 entries")
+        state["muted"] = []
+        for raw_mute in itertools.islice(muted, 4 * MAX_SAVED_MUTES):
+            with _skip_invalid(strict):
+                if len(state["muted"]) < MAX_SAVED_MUTES:
+                    state["muted"].append(_entry(raw_mute, _MUTE_FIELDS, strict))
+    requests = raw.get("requests")
+    if requests is not None:
+        if not isinstance(requests, list | tuple) or (strict and len(requests) > MAX_SAVED_REQUESTS):
+            raise InvalidState("requests must be a list of at most 256 ids")
+        state["requests"] = []
+        for raw_id in itertools.islice(requests, 4 * MAX_SAVED_REQUESTS):
+            with _skip_invalid(strict):
+                state["requests"].append(_checked("id", raw_id, strict))
+        state["requests"] = state["requests"][-MAX_SAVED_REQUESTS:]
     return state
 
 
@@ -112,7 +136,9 @@ def _checked(kind: str, value: object, strict: bool) -> Any:
         return _enum_label(value, strict, HealthState, lambda h: h.value, {h.value for h in HealthState})
     if kind == "flag" and isinstance(value, bool):
         return value
-    if kind in ("count", "time") and _is_number(value, integral=kind == "count"):
+    if kind == "optional_time" and value is None:
+        return None
+    if kind in ("count", "time", "optional_time") and _is_number(value, integral=kind == "count"):
         return value
     raise InvalidState(f"bad {kind} value of type {type(value).__name__}")
 
@@ -145,6 +171,9 @@ _PATTERN_FIELDS: dict[str, tuple[str, bool]] = {
     "message": ("text", False), "plugin_id": ("optional_id", False), "operation": ("optional_id", False),
     "count": ("count", False), "total_count": ("count", False), "first_seen": ("time", False),
     "last_seen": ("time", False), "acknowledged": ("flag", False),
+}
+_MUTE_FIELDS: dict[str, tuple[str, bool]] = {
+    "key": ("key", True), "up_to": ("severity", True), "until": ("optional_time", False),
 }
 _PLUGIN_FIELDS: dict[str, tuple[str, bool]] = {
     "state": ("health", True), "reason": ("text", False), "errors": ("count", False),

@@ -7,20 +7,25 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 from ..clock import SYSTEM_CLOCK, Clock
+from ..fleet import FleetService
+from ..fleet.settings import FleetSettings
 from ..model import BoardSnapshot, HealthReport, Severity
 from ..pipeline import Pipeline
+from ..version import __version__
 from .attribution import DisplayFailures
 from .config import AggregatorSettings, PluginSettings
+from .config_migration import migrate_saved_config
 from .health import read_host_health, worst
 from .host import HostLink, import_host_aggregator
 from .logs import ErrorLogHandler, attach_log_handler, detach_log_handler
 from .persistence import StatePersistence
 from .staleness import UpdateWatch
+from .web import WebLink
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +44,13 @@ class DriverKey:
     aggregator: AggregatorSettings
     min_severity: int
     alert_ttl_minutes: float
+    fleet: FleetSettings = field(default_factory=FleetSettings)
 
     @classmethod
     def of(cls, settings: PluginSettings) -> DriverKey:
         """The key for a plugin's settings."""
-        return cls(settings.aggregator, int(settings.min_severity), settings.alert_ttl_minutes)
+        return cls(settings.aggregator, int(settings.min_severity), settings.alert_ttl_minutes,
+                   settings.fleet)
 
 
 class Driver:
@@ -69,6 +76,9 @@ class Driver:
         self.board = self.pipeline.board
         self._host = HostLink(settings.host_aggregator, self.aggregator,
                               host_module or import_host_aggregator)
+        self._self_id = self_id
+        self._fleet = FleetService(key.fleet, version=__version__, clock=clock, limits=self.aggregator.limits)
+        self._web: WebLink | None = None
         self._poll_interval = poll_interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -107,9 +117,14 @@ class Driver:
             if self.key.aggregator.capture_error_logs:
                 self._log_handler = attach_log_handler(self.aggregator,
                                                        attribute=DisplayFailures(plugin_manager))
+            migrate_saved_config(plugin_manager, self._self_id)
+            applied: list[str] = []
             if cache_manager is not None:
                 self._persistence = StatePersistence(cache_manager, STATE_KEY, clock=self.clock)
-                self._restore()
+                applied = self._restore()
+                self._web = WebLink(cache_manager, self.board, self.aggregator, self.clock, self._self_id,
+                                    applied)
+            self._fleet.start()
             self.cycle()
             thread = threading.Thread(target=self._run, name="error-status:driver", daemon=True)
             with self._lock:
@@ -129,10 +144,11 @@ class Driver:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=2.0)
         self._host.detach()
+        self._fleet.stop()
         if self._log_handler is not None:
             detach_log_handler(self._log_handler)
         if self._persistence is not None:
-            self._persistence.save(self.board.state())
+            self._persistence.save(self._state())
             self._persistence.flush()
         self.pipeline.close()
 
@@ -181,17 +197,21 @@ class Driver:
         """The work of ``cycle`` (called with the cycle lock held)."""
         self._host.poll()
         now = self.clock.monotonic()
-        health = None
+        health, requests = None, False
         if now >= self._next_health:
             self._next_health = now + HEALTH_INTERVAL
             health = self._read_health(now)
+            requests = self._web.take_requests() if self._web is not None else False
         changed = self.pipeline.cycle(health)
+        self._fleet.cycle(self.board, self.aggregator)
         self.cycles += 1
         snapshot = self.board.snapshot()
         if snapshot is not self._published:
             self._published = snapshot
             self._notify(snapshot)
-        self._save(snapshot)
+        if self._web is not None and (health is not None or requests):
+            self._web.publish(snapshot, now_too=requests)
+        self._save(snapshot, force=requests)
         return changed
 
     def _read_health(self, now: float) -> dict[str, HealthReport]:
@@ -210,13 +230,22 @@ class Driver:
                 self.failures += 1
                 logger.exception("error-status: a snapshot listener failed")
 
-    def _save(self, snapshot: BoardSnapshot) -> None:
-        """Stage the board's state for the cache when what it shows changed (or a write is due)."""
+    def _save(self, snapshot: BoardSnapshot, force: bool = False) -> None:
+        """Stage the state for the cache when what the board shows changed (or a write is due, or
+        a web request was applied)."""
         persistence = self._persistence
-        if persistence is None or (snapshot is self._saved_snapshot and not persistence.pending):
+        unchanged = snapshot is self._saved_snapshot and not persistence.pending if persistence else True
+        if persistence is None or (unchanged and not force):
             return
         self._saved_snapshot = snapshot
-        persistence.save(self.board.state())
+        persistence.save(self._state())
+
+    def _state(self) -> dict[str, object]:
+        """What is saved: the board's state and the web requests already applied."""
+        state: dict[str, object] = self.board.state()
+        if self._web is not None:
+            state["requests"] = self._web.inbox.applied
+        return state
 
     def _run(self) -> None:
         """Cycle every poll interval, or at once when woken, until stopped."""
@@ -226,9 +255,12 @@ class Driver:
             if not self._stop.is_set():
                 self.cycle()
 
-    def _restore(self) -> None:
-        """Show what was active before the display service restarted."""
+    def _restore(self) -> list[str]:
+        """Show what was active before the display service restarted; the web requests it had
+        applied already."""
         assert self._persistence is not None
         state = self._persistence.load()
-        if state:
-            self.board.restore(state, expire_after=self.key.aggregator.quiet_period_minutes * 60.0)
+        if not state:
+            return []
+        self.board.restore(state, expire_after=self.key.aggregator.quiet_period_minutes * 60.0)
+        return list(state.get("requests") or ())

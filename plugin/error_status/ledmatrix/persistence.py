@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..board.saved_state import InvalidState, dump_state, normalise_state, validate_state
@@ -17,21 +17,25 @@ logger = logging.getLogger(__name__)
 
 
 class StatePersistence:
-    """Keeps the plugin's state across a restart of the display service in the host's cache.
+    """Keeps a value in the host's cache: the plugin's state across a restart of the display
+    service (the default), or what the web process may read (``ledmatrix.status``).
 
-    The real ``CacheManager`` writes to disk (an SD card): ``save`` writes only when the state
+    The real ``CacheManager`` writes to disk (an SD card): ``save`` writes only when the value
     changed and at most every ``min_interval`` seconds; a change held back is written by a later
     ``save`` or by ``flush``. Works with the real cache and with the harness's mock (only
     arguments both accept are passed). The cache is called outside this object's lock.
-    Schema: ``board.saved_state``.
+    ``normalise`` fits a value to its schema before it is compared and written (default: the
+    saved-state schema, ``board.saved_state``).
     """
 
     def __init__(self, cache_manager: object, key: str = "error-status:state", min_interval: float = 10.0,
-                 clock: Clock = SYSTEM_CLOCK) -> None:
+                 clock: Clock = SYSTEM_CLOCK,
+                 normalise: Callable[[Mapping[str, Any]], dict[str, Any]] = normalise_state) -> None:
         self.cache = cache_manager
         self.key = key
         self.min_interval = min_interval
         self.clock = clock
+        self._normalise = normalise
         self.writes = 0
         self.failures = 0
         self._written: str | None = None
@@ -48,7 +52,7 @@ class StatePersistence:
     def save(self, state: Mapping[str, Any]) -> bool:
         """Stage ``state`` (normalised, bounded); True when it was written now."""
         try:
-            dump = dump_state(normalise_state(state))
+            dump = dump_state(self._normalise(state))
         except (TypeError, ValueError) as error:
             self.failures += 1
             logger.warning("error-status: state not saved: %s", error)

@@ -118,7 +118,7 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
     def get_vegas_content(self) -> Image.Image | None:
         """The whole ticker as one image for LEDMatrix's Vegas scroll; None when nothing to show."""
         snapshot = self._snapshot()
-        if snapshot is None or (snapshot.all_clear and not self.settings.show_all_clear):
+        if snapshot is None or self._nothing_to_show(snapshot):
             return None
         width, height = self._panel.size
         return self._renderer.vegas_strip(snapshot, width, height)
@@ -154,7 +154,7 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
     def _display(self, force_clear: bool) -> bool:
         """Render the snapshot and push it to the display manager."""
         snapshot = self._snapshot()
-        if snapshot is None or (snapshot.all_clear and not self.settings.show_all_clear):
+        if snapshot is None or self._nothing_to_show(snapshot):
             return False
         width, height = self._panel.size
         now = self._clock.monotonic()
@@ -171,6 +171,12 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self._renderer.paint(canvas, snapshot, now - self._t0)
         self._panel.push()
         return True
+
+    def _nothing_to_show(self, snapshot: BoardSnapshot) -> bool:
+        """True when the turn is skipped: all is OK and the owner hid the ALL OK screen, or the
+        board is snoozed and no critical alert shows."""
+        return (snapshot.all_clear and not self.settings.show_all_clear) or (
+            snapshot.snoozed and not snapshot.alerts)
 
     def prepare_scene(self, snapshot: BoardSnapshot) -> None:
         """Draw the scene of a new snapshot ahead, off the display thread (the driver calls this when
