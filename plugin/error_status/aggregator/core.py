@@ -186,7 +186,7 @@ class ErrorAggregator:
         try:
             name = identifier(error_type, 100) or "Unknown"
             raw = message if type(message) is str else safe_str(message)
-            stack = self._stacks.redact(str.__str__(stack_trace)[-_MAX_STACK_TEXT:]) if issubclass(
+            stack = self._stacks.tail(str.__str__(stack_trace), _MAX_STACK_TEXT) if issubclass(
                 type(stack_trace), str) else None
             return self._store(name, raw, None, context, plugin_id, operation, fingerprint, stack, at)
         except Exception:

@@ -2,33 +2,145 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
+import operator
+from collections.abc import Iterable
 from typing import Any
 
-from .redact import REDACTED, is_secret_name, redact_text
+from ..bounded import BoundedCache
+from .budget import bounded_head
+from .redact import REDACTED, is_plain, is_secret_name, redact_bounded, suspect_hints
 from .traces import safe_str
 
 JsonValue = Any
 
 _MAX_DEPTH = 4
+_MAX_INT = 2**63
 UNREADABLE = "<unreadable>"
+_FLAT_TYPES = frozenset({str, type(None), bool, int, float})
+
+# Redacted texts of context values: a plugin passes the same few values (urls, ids, settings) again
+# and again, and redacting one costs far more than a lookup.
+_TEXTS: BoundedCache[tuple[str, int], str] = BoundedCache(2048)
+# Context keys known to need no redaction: a plugin passes the same keys every time.
+_PLAIN_KEYS: BoundedCache[str, bool] = BoundedCache(1024)
 
 
 def json_safe_context(context: object, max_items: int, max_text: int) -> dict[str, JsonValue]:
     """A new dict, safe to store, export and show, from whatever the caller passed as context.
 
     The caller's object is never mutated. Keys become strings; values become JSON types; cycles,
-    depth, item counts and string lengths are bounded; secrets are redacted.
+    depth, item counts and string lengths are bounded; secrets are redacted (keys too).
     """
     if context is None:
         return {}
     try:
+        if type(context) is dict:
+            flat = _flat_copy(context, max_items, max_text)
+            if flat is not None:
+                return flat
         if isinstance(context, dict):
             return _mapping(context, 0, max_items, max_text, set())
     except Exception:
         return {"context": UNREADABLE}
     return {"context": _value(context, 1, max_items, max_text, set())}
+
+
+def _flat_copy(context: dict[Any, Any], max_items: int, max_text: int) -> dict[str, JsonValue] | None:
+    """A copy of a flat context of short strings and numbers (the common case), or None when it needs
+    the full treatment. One check over the text of all its values finds the few that need redacting;
+    the others are copied as they are. Its keys are known plain, or checked the first time."""
+    if len(context) > max_items:
+        return None
+    if not context.keys() <= _PLAIN_KEYS.keys() or max(map(len, context), default=0) > max_text:
+        return _first_flat_copy(context, max_text)  # (keys are shared by aggregators of other limits)
+    values = context.values()
+    kinds = set(map(type, values))
+    if not kinds <= _FLAT_TYPES:
+        return None
+    if (int in kinds or float in kinds) and not _small_and_finite(values):
+        return None
+    items = [(key, value) for key, value in context.items() if type(value) is str] if str in kinds else []
+    texts = [value for _, value in items]
+    if texts and max(map(len, texts)) > max_text:
+        return None
+    suspects = _suspects(texts)
+    if suspects is None:
+        return None
+    copy = dict(context)
+    for index in suspects:
+        key, value = items[index]
+        copy[key] = _text(value, max_text)
+    return copy
+
+
+def _small_and_finite(values: Iterable[object]) -> bool:
+    """True when the numbers among ``values`` are finite and within 64 bits (checked at C speed)."""
+    numbers = [value for value in values if type(value) is int or type(value) is float]
+    try:
+        return math.fsum(map(abs, numbers)) < _MAX_INT  # (NaN is not <)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def _first_flat_copy(context: dict[Any, Any], max_text: int) -> dict[str, JsonValue] | None:
+    """``_flat_copy`` for a context with keys not seen before: they are checked too, and remembered
+    when plain."""
+    texts: list[str] = []
+    owners: list[tuple[str, bool]] = []  # (key, whether the text is the key itself)
+    for key, value in context.items():
+        if type(key) is not str or len(key) > max_text:
+            return None
+        if _PLAIN_KEYS.get(key) is None:
+            texts.append(key)
+            owners.append((key, True))
+        kind = type(value)
+        if kind is str:
+            if len(value) > max_text:
+                return None
+            texts.append(value)
+            owners.append((key, False))
+        elif kind not in _FLAT_TYPES or (kind is int and not -_MAX_INT < value < _MAX_INT) or (
+                kind is float and not math.isfinite(value)):
+            return None
+    suspects = _suspects(texts)
+    if suspects is None:
+        return None
+    for index, (key, is_key) in enumerate(owners):
+        if is_key and index not in suspects:
+            _PLAIN_KEYS.put(key, True)
+    if not suspects:
+        return dict(context)
+    keys = {owners[index][0] for index in suspects if owners[index][1]}
+    values = {owners[index][0] for index in suspects if not owners[index][1]}
+    copy: dict[str, JsonValue] = {}
+    for key, value in context.items():
+        if key in keys:
+            key = _text(key, max_text)
+            if is_secret_name(key):
+                copy[key] = REDACTED
+                continue
+        copy[key] = _text(value, max_text) if key in values else value
+    return copy
+
+
+def _suspects(texts: list[str]) -> set[int] | None:
+    """Which of ``texts`` redaction could change (None: cannot be told cheaply)."""
+    joined = " ".join(texts)  # (no hint holds a blank: none spans two texts)
+    hints = suspect_hints(joined)
+    if not hints:
+        return None if hints is None else set()
+    starts = list(map(operator.add, itertools.accumulate(map(len, texts), initial=0), range(len(texts))))
+    low = joined.lower()
+    found: set[int] = set()
+    for hint in hints:
+        at = low.find(hint)
+        while at >= 0:
+            found.add(bisect.bisect_right(starts, at) - 1)
+            at = low.find(hint, at + 1)
+    return found
 
 
 def _mapping(mapping: dict[Any, Any], depth: int, max_items: int, max_text: int,
@@ -66,7 +178,7 @@ def _value(value: object, depth: int, max_items: int, max_text: int, active: set
 def _convert(value: object, depth: int, max_items: int, max_text: int, active: set[int]) -> JsonValue:
     """A JSON-safe copy of one value (may raise for hostile objects)."""
     if value is None or isinstance(value, bool | int):
-        return value if not isinstance(value, int) or abs(value) < 2**63 else _text(value, max_text)
+        return value if not isinstance(value, int) or abs(value) < _MAX_INT else _text(value, max_text)
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, str):
@@ -78,19 +190,38 @@ def _convert(value: object, depth: int, max_items: int, max_text: int, active: s
     if isinstance(value, dict):
         return _mapping(value, depth, max_items, max_text, active)
     if isinstance(value, list | tuple | set | frozenset):
+        raw = list(itertools.islice(value, max_items))
         active.add(id(value))
-        items = [_value(item, depth + 1, max_items, max_text, active)
-                 for item in itertools.islice(value, max_items)]
+        items = [_value(item, depth + 1, max_items, max_text, active) for item in raw]
         active.discard(id(value))
-        return items
+        return _joined(raw, items, max_text)
     return _text(value, max_text)
 
 
+def _joined(raw: list[object], items: list[JsonValue], max_text: int) -> JsonValue:
+    """``items``, or the text of the sequence redacted as a whole when that hides more: a secret
+    can be split across items (``("--password", "x")``, ``[b"token", b"x"]``) where no item shows it."""
+    budget = 4 * max_text + 64
+    parts = [bounded_head(item, budget) if type(item) is str else item[:budget]
+             for item in raw if type(item) is str or type(item) is bytes]
+    if len(parts) < 2:
+        return items
+    whole = repr(tuple(parts))
+    if is_plain(whole):
+        return items
+    redacted = redact_bounded(whole, max_text)
+    hidden = sum(item.count(REDACTED) for item in items if isinstance(item, str))
+    return redacted if redacted.count(REDACTED) > hidden else items
+
+
 def _text(value: object, max_text: int) -> str:
-    """Bounded, redacted text of any value."""
+    """Bounded, redacted text of any value (redacted first, then cut)."""
     text = str.__str__(value) if issubclass(type(value), str) else safe_str(value)
-    text = redact_text(text[: 4 * max_text])
-    return text if len(text) <= max_text else text[: max_text - 1] + "…"
+    if len(text) > 4 * max_text + 64:
+        return redact_bounded(text, max_text)
+    key = (text, max_text)
+    hit = _TEXTS.get(key)
+    return hit if hit is not None else _TEXTS.put(key, redact_bounded(text, max_text))
 
 
 def merged_context(context: object, exception: BaseException | None, max_items: int,

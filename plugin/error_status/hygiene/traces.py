@@ -6,12 +6,14 @@ import linecache
 import sys
 from types import CodeType, FrameType, TracebackType
 
-from .. import forksafe
-from .redact import redact_text
+from ..bounded import BoundedCache
+from .redact import redact_bounded, redact_text
 
 Frames = tuple[tuple[CodeType, int], ...]
 
 _MAX_CHAIN = 3
+_MAX_CHAINED_MESSAGE = 500
+_MAX_SOURCE_LINE = 200
 _CHAIN_TEXT = {
     "cause": "\nThe above exception was the direct cause of the following exception:\n\n",
     "context": "\nDuring handling of the above exception, another exception occurred:\n\n",
@@ -22,14 +24,13 @@ class _StackInterner:
     """Shares one captured stack between records that failed at the same place.
 
     Most errors come from a few code paths; keying by code-object identity and line numbers
-    avoids hashing code objects on the hot path. Entries hold the code objects, so an id in a
-    key cannot be reused while its entry lives.
+    avoids hashing code objects on the hot path. A key holds only the frames a stack keeps (the
+    innermost ``max_frames``) and the depth, so a deep recursion costs no more than a shallow
+    one; entries hold those code objects, so an id in a key cannot be reused while it lives.
     """
 
-    def __init__(self, max_entries: int = 2048) -> None:
-        self._table: dict[tuple[int, ...], CapturedStack] = {}
-        self._max_entries = max_entries
-        self._lock = forksafe.Lock()
+    def __init__(self, max_entries: int = 512) -> None:
+        self._table: BoundedCache[tuple[int, ...], CapturedStack] = BoundedCache(max_entries)
 
     def get(self, key: tuple[int, ...]) -> CapturedStack | None:
         """The stack stored under ``key``, if any."""
@@ -37,17 +38,16 @@ class _StackInterner:
 
     def put(self, key: tuple[int, ...], stack: CapturedStack) -> CapturedStack:
         """Store ``stack`` under ``key`` (evicting the oldest entry when full)."""
-        with self._lock:
-            if len(self._table) >= self._max_entries:
-                del self._table[next(iter(self._table))]
-            self._table[key] = stack
-        return stack
+        return self._table.put(key, stack)
+
+    def __len__(self) -> int:
+        return len(self._table)
 
 
 class CapturedStack:
     """Where an error happened: code objects and line numbers, no frames and no locals."""
 
-    __slots__ = ("chain", "frames", "omitted", "raised")
+    __slots__ = ("_formatted", "chain", "frames", "omitted", "raised")
 
     def __init__(self, frames: Frames, omitted: int, raised: bool,
                  chain: tuple[tuple[str, str, str, Frames], ...] = ()) -> None:
@@ -55,15 +55,22 @@ class CapturedStack:
         self.omitted = omitted
         self.raised = raised
         self.chain = chain
+        self._formatted: tuple[str, str, str] | None = None
 
     def format(self, error_type: str, message: str) -> str:
-        """The trace as ``traceback.format_exception`` would print it, redacted."""
+        """The trace as ``traceback.format_exception`` would print it, redacted (the last one is
+        remembered: records that share a stack mostly share their message too)."""
+        done = self._formatted
+        if done is not None and done[0] == error_type and done[1] == message:
+            return done[2]
         parts: list[str] = []
         for link, chained_type, chained_message, frames in self.chain:
             parts.append(_format_block(frames, 0, True, chained_type, chained_message))
             parts.append(_CHAIN_TEXT[link])
         parts.append(_format_block(self.frames, self.omitted, self.raised, error_type, message))
-        return redact_text("".join(parts))
+        text = redact_text("".join(parts))
+        self._formatted = (error_type, message, text)
+        return text
 
 
 _INTERNER = _StackInterner()
@@ -79,7 +86,7 @@ def capture(error: BaseException | None, max_frames: int, skip_frames: int = 2) 
     if error.__cause__ is not None or (error.__context__ is not None and not error.__suppress_context__):
         frames, omitted = _from_traceback(traceback, max_frames)
         return CapturedStack(frames, omitted, True, _chain(error, max_frames))
-    key = _identity(traceback)
+    key = _identity(traceback, max_frames)
     shared = _INTERNER.get(key)
     if shared is not None:
         return shared
@@ -87,8 +94,9 @@ def capture(error: BaseException | None, max_frames: int, skip_frames: int = 2) 
     return _INTERNER.put(key, CapturedStack(frames, omitted, True))
 
 
-def _identity(traceback: TracebackType) -> tuple[int, ...]:
-    """Code-object ids and line numbers of a traceback: equal for equal failure sites."""
+def _identity(traceback: TracebackType, max_frames: int) -> tuple[int, ...]:
+    """Code-object ids and line numbers of the frames a stack keeps, and the depth: equal for equal
+    failure sites (as far as the kept frames can tell)."""
     if traceback.tb_next is None:
         return (id(traceback.tb_frame.f_code), traceback.tb_lineno)
     key: list[int] = []
@@ -97,6 +105,10 @@ def _identity(traceback: TracebackType) -> tuple[int, ...]:
         key.append(id(tb.tb_frame.f_code))
         key.append(tb.tb_lineno)
         tb = tb.tb_next
+    depth = len(key) // 2
+    if depth > max_frames:
+        del key[: 2 * (depth - max_frames)]
+    key.append(depth)
     return tuple(key)
 
 
@@ -139,7 +151,9 @@ def _chain(error: BaseException | None, max_frames: int) -> tuple[tuple[str, str
             break
         seen.add(id(error))
         frames, _ = _from_traceback(error.__traceback__, max_frames)
-        links.append((link, type(error).__name__, redact_text(safe_str(error)[:500]), frames))
+        name = type(error).__name__
+        links.append((link, name if type(name) is str else "Unknown",
+                      redact_bounded(safe_str(error), _MAX_CHAINED_MESSAGE), frames))
     links.reverse()
     return tuple(links)
 
@@ -155,7 +169,7 @@ def _format_block(frames: Frames, omitted: int, raised: bool, error_type: str, m
         lines.append(f'  File "{code.co_filename}", line {lineno}, in {code.co_name}\n')
         source = linecache.getline(code.co_filename, lineno).strip()
         if source:
-            lines.append(f"    {source}\n")
+            lines.append(f"    {redact_bounded(source, _MAX_SOURCE_LINE)}\n")
     lines.append(f"{error_type}: {message}\n" if message else f"{error_type}\n")
     return "".join(lines)
 

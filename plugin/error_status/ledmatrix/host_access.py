@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..hygiene.redact import redact_text
+from ..hygiene.budget import bounded_head
+from ..hygiene.redact import redact_bounded
 
 MAX_REASON = 80
 
@@ -67,8 +68,9 @@ def error_text(error_info: object) -> str:
 
 
 def clean_reason(value: object) -> str:
-    """One printable, redacted line of at most ``MAX_REASON`` characters ("" for non-strings)."""
+    """One printable, redacted line of at most ``MAX_REASON`` characters ("" for non-strings);
+    redacted before it is cut (a reason can hold a URL with its API key: it is shown and saved)."""
     if not isinstance(value, str):
         return ""
-    text = " ".join(redact_text(value[:2000]).split())
-    return "".join(ch for ch in text if ch.isprintable())[:MAX_REASON]
+    text = " ".join(bounded_head(str.__str__(value), 4 * MAX_REASON).split())
+    return redact_bounded("".join(ch for ch in text if ch.isprintable()), MAX_REASON, ellipsis="")

@@ -16,6 +16,7 @@ from typing import Any
 
 from .. import forksafe
 from ..aggregator import ErrorAggregator
+from ..hygiene.redact import redact_bounded
 from ..hygiene.traces import safe_str
 
 __all__ = [
@@ -150,12 +151,13 @@ def _context(record: logging.LogRecord) -> dict[str, Any]:
 
 
 def _message(record: logging.LogRecord) -> str:
-    """``record.getMessage()``, or the raw message when formatting fails (bad arguments)."""
+    """``record.getMessage()`` (or the raw message when formatting fails: bad arguments), redacted
+    and then bounded."""
     try:
         text = record.getMessage()
     except Exception:
         text = safe_str(record.msg)
-    return text[:_MAX_LOG_MESSAGE] if isinstance(text, str) else safe_str(text)[:_MAX_LOG_MESSAGE]
+    return redact_bounded(text if type(text) is str else safe_str(text), _MAX_LOG_MESSAGE)
 
 
 def attach_log_handler(aggregator: ErrorAggregator, logger: logging.Logger | None = None, *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..hygiene.budget import bounded_head
 from ..hygiene.redact import redact_text, visible_text
 from .fonts import BitmapFont
 
@@ -41,13 +42,13 @@ def panel_safe(text: object, font: BitmapFont | None = None, max_chars: int = 20
     raw = _as_str(text)
     budget = 4 * max_chars + 64
     cut = len(raw) > budget
-    line = _clean(raw[:budget] if cut else raw)
+    line = _clean(bounded_head(raw, budget) if cut else raw)  # (never a word cut in half)
     if font is not None:
         line = _fit(line, font)
     # last, on the text as it will be drawn: cleaning and fitting can join what hid a secret from the
     # aggregator's redaction ("pass\x00word=...", combining marks, full-width letters)
     line = _redacted(line)
-    return _bound(line, max_chars, cut, _ellipsis(font))
+    return _bound(line, max_chars, cut, _ellipsis(font)) or (_ellipsis(font)[:max_chars] if cut else "")
 
 
 def _redacted(line: str) -> str:
