@@ -38,3 +38,14 @@ def make_aggregator(clock: ManualClock) -> Iterator[object]:
     yield build
     for aggregator in made:
         aggregator.close()
+
+
+@pytest.fixture
+def host(clock: ManualClock) -> Iterator[object]:
+    """A host-like world for the plugin (``plugin_world.Host``); its instances cleaned up at the end."""
+    from plugin_world import Host
+
+    made = Host(clock)
+    yield made
+    for instance in made.instances:
+        instance.cleanup()
