@@ -11,6 +11,7 @@ from hostdoubles import FakeCacheManager, MockLikeCacheManager
 from error_status.board.saved_state import (
     MAX_SAVED_PATTERNS,
     MAX_SAVED_PLUGINS,
+    MAX_SAVED_SERVED,
     InvalidState,
     normalise_state,
     validate_state,
@@ -201,6 +202,12 @@ CORRUPT: list[tuple[str, Any]] = [
     ("unknown health", {"version": 1, "patterns": [], "plugins": {"a": {"state": "HEALTHY"}}}),
     ("plugin without state", {"version": 1, "patterns": [], "plugins": {"a": {"reason": "x"}}}),
     ("saved_at not a number", {**state(), "saved_at": "now"}),
+    ("takeover not an object", {**state(), "takeover": []}),
+    ("takeover served not a list", {**state(), "takeover": {"served": {"k": 1}}}),
+    ("takeover entry without severity", {**state(), "takeover": {"served": [{"key": "k"}]}}),
+    ("takeover too many served", {**state(), "takeover": {
+        "served": [{"key": f"k{i}", "severity": "error"} for i in range(MAX_SAVED_SERVED + 1)]}}),
+    ("takeover served_wall not a number", {**state(), "takeover": {"served": [], "served_wall": "then"}}),
 ]
 
 
@@ -221,6 +228,16 @@ def test_unknown_keys_are_dropped_on_load() -> None:
     cache.set(KEY, {**state(pattern(extra="x")), "saved_at": 1.5, "future": [1]})
     loaded = StatePersistence(cache).load()
     assert loaded == {**state(pattern()), "saved_at": 1.5}
+
+
+def test_what_the_takeovers_showed_is_saved_and_read_back() -> None:
+    saved = {**state(pattern()), "takeover": {"served": [
+        {"key": "k", "severity": "critical", "first_seen": 12.5}, {"key": "health/a", "severity": "error",
+                                                                  "first_seen": None}], "served_wall": 99.0}}
+    assert validate_state(saved) == saved
+    fitted = normalise_state({**saved, "takeover": {"served": [{"key": "k", "severity": "nope"}, *saved[
+        "takeover"]["served"]], "served_wall": "then"}})
+    assert fitted["takeover"] == {"served": saved["takeover"]["served"]}
 
 
 def test_missing_optional_fields_are_fine() -> None:

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import threading
 import types
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from hostdoubles import (
-    FakeCacheManager,
-    FakeDisplayManager,
     FakeHealthTracker,
-    FakePluginManager,
     FakeStateManager,
     MockLikeCacheManager,
-    SeedAggregator,
 )
 from PIL import Image
+from plugin_world import Host, colours, header_box
 
-from error_status import ErrorStatusPlugin
 from error_status.clock import ManualClock
 from error_status.model import Severity
 from error_status.render.layout import plan
@@ -28,66 +22,6 @@ from error_status.render.style import ALL_CLEAR_COLOUR, DEFAULT_SEVERITY_COLOURS
 AMBER = DEFAULT_SEVERITY_COLOURS[Severity.WARNING]
 RED = DEFAULT_SEVERITY_COLOURS[Severity.CRITICAL]
 ORANGE = DEFAULT_SEVERITY_COLOURS[Severity.ERROR]
-
-
-def colours(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> set[tuple[int, int, int]]:
-    """The colours present in an image (or a box of it)."""
-    part = image.crop(box) if box else image
-    return {c for _, c in part.getcolors(1 << 16) or []}
-
-
-class Host:
-    """A host-like setting: the seed aggregator singleton, an executor that records into it."""
-
-    def __init__(self, clock: ManualClock, width: int = 64, height: int = 32, **plugin_manager: Any) -> None:
-        self.clock = clock
-        self.aggregator = SeedAggregator()
-        self.module = types.SimpleNamespace(get_error_aggregator=lambda: self.aggregator)
-        self.display = FakeDisplayManager(width, height)
-        self.cache = FakeCacheManager()
-        self.plugins = FakePluginManager(**plugin_manager)
-        self.instances: list[ErrorStatusPlugin] = []
-        self.options = {"clock": clock, "host_module": lambda: self.module, "poll_interval": 3600.0}
-
-    def plugin(self, config: dict[str, Any] | None = None, cache: Any = None) -> ErrorStatusPlugin:
-        """An instance built as the host's loader builds it (keyword arguments)."""
-        instance = ErrorStatusPlugin(
-            plugin_id="error-status", config=dict(config or {}), display_manager=self.display,
-            cache_manager=cache or self.cache, plugin_manager=self.plugins,
-            service_options=self.options)
-        self.instances.append(instance)
-        return instance
-
-    def settle(self) -> None:
-        """Let every instance's driver run a full cycle now (its thread would, when woken)."""
-        for instance in self.instances:
-            if instance._driver is not None:
-                instance._driver.cycle(block=True)
-
-    def fail(self, plugin_id: str, times: int, message: str = "Read timed out after 10s",
-             error: type[Exception] = TimeoutError) -> None:
-        """What LEDMatrix's PluginExecutor does when a plugin's update() raises."""
-        for _ in range(times):
-            try:
-                raise error(message)
-            except Exception as caught:
-                exc = caught
-            self.aggregator.record_error(exc, plugin_id=plugin_id, operation="execute")
-
-
-@pytest.fixture
-def host(clock: ManualClock) -> Iterator[Host]:
-    made = Host(clock)
-    yield made
-    for instance in made.instances:
-        instance.cleanup()
-
-
-def header_box(width: int, height: int) -> tuple[int, int, int, int]:
-    """The header band of the layout."""
-    band = plan(width, height).header
-    assert band is not None
-    return (0, band.y, width, band.y + band.height)
 
 
 def test_a_failing_plugin_turns_the_panel_amber_on_the_next_frame_then_clears(host: Host,
@@ -123,9 +57,10 @@ def test_escalation_to_critical_takes_over_with_live_priority(host: Host, clock:
     host.fail("nhl-scoreboard", 4, "KeyError 'homeTeam'", KeyError)
     clock.advance(1.0)
     host.settle()
+    assert plugin.has_live_content()  # escalated: it takes the panel
     plugin.display()
-    assert plugin.has_live_content()
     assert RED in colours(host.display.pushed[-1], header_box(64, 32))
+    assert not plugin.has_live_content()  # shown: the rotation runs again
 
 
 def test_display_returns_false_when_all_clear_is_off(host: Host, clock: ManualClock) -> None:

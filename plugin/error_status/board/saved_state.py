@@ -18,6 +18,7 @@ MAX_SAVED_PATTERNS = 64
 MAX_SAVED_PLUGINS = 128
 MAX_SAVED_MUTES = 128
 MAX_SAVED_REQUESTS = 256
+MAX_SAVED_SERVED = 128
 _MAX_NUMBER = 2**53
 
 
@@ -35,7 +36,9 @@ def validate_state(raw: object) -> dict[str, Any]:
     ``state`` (a HealthState value) and may have ``reason`` and ``errors``. Optional too:
     ``muted`` (at most 128 ``{key, up_to: severity, until: time or null}``: acknowledged and snoozed
     alerts), ``snoozed_until`` (a time: the whole board) and ``requests`` (at most 256 ids of web
-    requests already applied). Times are wall-clock seconds. Unknown keys are dropped.
+    requests already applied), ``takeover`` (``{served: at most 128 {key, severity, first_seen},
+    served_wall}``: what the takeovers showed, and when). Times are wall-clock seconds. Unknown keys
+    are dropped.
     """
     return _clean_state(raw, strict=True)
 
@@ -80,15 +83,17 @@ def _clean_state(raw: object, strict: bool) -> dict[str, Any]:
         if raw.get(name) is not None:
             with _skip_invalid(strict):
                 state[name] = _checked("time", raw[name], strict)
-    muted = raw.get("muted")
-    if muted is not None:
-        if not isinstance(muted, list | tuple) or (strict and len(muted) > MAX_SAVED_MUTES):
-            raise InvalidState("muted must be a list of at most 128 entries")
-        state["muted"] = []
-        for raw_mute in itertools.islice(muted, 4 * MAX_SAVED_MUTES):
+    if raw.get("muted") is not None:
+        state["muted"] = _entries(raw["muted"], "muted", _MUTE_FIELDS, MAX_SAVED_MUTES, strict)
+    takeover = raw.get("takeover")
+    if takeover is not None:
+        if not isinstance(takeover, Mapping):
+            raise InvalidState("takeover must be an object")
+        state["takeover"] = {"served": _entries(takeover.get("served", []), "takeover.served", _SERVED_FIELDS,
+                                                MAX_SAVED_SERVED, strict)}
+        if takeover.get("served_wall") is not None:
             with _skip_invalid(strict):
-                if len(state["muted"]) < MAX_SAVED_MUTES:
-                    state["muted"].append(_entry(raw_mute, _MUTE_FIELDS, strict))
+                state["takeover"]["served_wall"] = _checked("time", takeover["served_wall"], strict)
     requests = raw.get("requests")
     if requests is not None:
         if not isinstance(requests, list | tuple) or (strict and len(requests) > MAX_SAVED_REQUESTS):
@@ -99,6 +104,20 @@ def _clean_state(raw: object, strict: bool) -> dict[str, Any]:
                 state["requests"].append(_checked("id", raw_id, strict))
         state["requests"] = state["requests"][-MAX_SAVED_REQUESTS:]
     return state
+
+
+def _entries(raw: object, name: str, fields: Mapping[str, tuple[str, bool]], limit: int,
+             strict: bool) -> list[dict[str, Any]]:
+    """A list of at most ``limit`` entries with ``fields`` (too many, or an invalid one, rejects
+    the state when strict; otherwise the rest is left out)."""
+    if not isinstance(raw, list | tuple) or (strict and len(raw) > limit):
+        raise InvalidState(f"{name} must be a list of at most {limit} entries")
+    kept: list[dict[str, Any]] = []
+    for raw_entry in itertools.islice(raw, 4 * limit):
+        with _skip_invalid(strict):
+            if len(kept) < limit:
+                kept.append(_entry(raw_entry, fields, strict))
+    return kept
 
 
 def _skip_invalid(strict: bool) -> contextlib.AbstractContextManager[None]:
@@ -174,6 +193,9 @@ _PATTERN_FIELDS: dict[str, tuple[str, bool]] = {
 }
 _MUTE_FIELDS: dict[str, tuple[str, bool]] = {
     "key": ("key", True), "up_to": ("severity", True), "until": ("optional_time", False),
+}
+_SERVED_FIELDS: dict[str, tuple[str, bool]] = {
+    "key": ("key", True), "severity": ("severity", True), "first_seen": ("optional_time", False),
 }
 _PLUGIN_FIELDS: dict[str, tuple[str, bool]] = {
     "state": ("health", True), "reason": ("text", False), "errors": ("count", False),

@@ -24,7 +24,9 @@ from .health import read_host_health, worst
 from .host import HostLink, import_host_aggregator
 from .logs import ErrorLogHandler, attach_log_handler, detach_log_handler
 from .persistence import StatePersistence
+from .schedule import display_active
 from .staleness import UpdateWatch
+from .takeover import TakeoverLedger
 from .web import WebLink
 
 logger = logging.getLogger(__name__)
@@ -94,6 +96,10 @@ class Driver:
         self._listeners: tuple[SnapshotListener, ...] = ()
         self._published: BoardSnapshot | None = None
         self._saved_snapshot: BoardSnapshot | None = None
+        self.takeover = TakeoverLedger()  # what the panel's own turns showed (shared: one panel)
+        self._saved_takeover = self.takeover.version
+        self._cache_manager: object = None
+        self.display_active = True  # False while the host's schedule has the display off
         self.cycles = 0
         self.failures = 0
         self.registry_key: Any = None
@@ -112,6 +118,7 @@ class Driver:
                 return
             self._starting = True
             self._plugin_manager = plugin_manager
+            self._cache_manager = cache_manager
         try:
             self._host.attach(self.wake)
             if self.key.aggregator.capture_error_logs:
@@ -201,6 +208,10 @@ class Driver:
         if now >= self._next_health:
             self._next_health = now + HEALTH_INTERVAL
             health = self._read_health(now)
+            active = display_active(self._cache_manager)
+            if active != self.display_active:
+                self.display_active = active
+                self._published = None  # the listeners hear of it (the status mark goes or comes)
             requests = self._web.take_requests() if self._web is not None else False
         changed = self.pipeline.cycle(health)
         self._fleet.cycle(self.board, self.aggregator)
@@ -234,15 +245,19 @@ class Driver:
         """Stage the state for the cache when what the board shows changed (or a write is due, or
         a web request was applied)."""
         persistence = self._persistence
-        unchanged = snapshot is self._saved_snapshot and not persistence.pending if persistence else True
-        if persistence is None or (unchanged and not force):
+        if persistence is None:
             return
-        self._saved_snapshot = snapshot
+        served = self.takeover.version
+        unchanged = snapshot is self._saved_snapshot and served == self._saved_takeover
+        if unchanged and not persistence.pending and not force:
+            return
+        self._saved_snapshot, self._saved_takeover = snapshot, served
         persistence.save(self._state())
 
     def _state(self) -> dict[str, object]:
-        """What is saved: the board's state and the web requests already applied."""
+        """What is saved: the board's state, what the takeovers showed, the web requests applied."""
         state: dict[str, object] = self.board.state()
+        state["takeover"] = self.takeover.state(self.clock.monotonic(), self.clock.wall())
         if self._web is not None:
             state["requests"] = self._web.inbox.applied
         return state
@@ -263,4 +278,5 @@ class Driver:
         if not state:
             return []
         self.board.restore(state, expire_after=self.key.aggregator.quiet_period_minutes * 60.0)
+        self.takeover.restore(state.get("takeover"), self.clock.monotonic(), self.clock.wall())
         return list(state.get("requests") or ())

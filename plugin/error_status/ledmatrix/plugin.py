@@ -15,9 +15,14 @@ from .base import host_base
 from .config import ConfigError, PluginSettings, parse_settings
 from .driver import Driver, DriverKey
 from .failures import FailureLog
+from .overlay import Mark, StatusOverlay, own_frame
+from .overlay import attach as attach_overlay
+from .overlay import detach as detach_overlay
 from .registry import acquire, release
 
 BasePlugin: Any = host_base()
+
+TURN_GAP = 1.0  # seconds without a frame of ours: the next frame begins a new turn
 
 
 
@@ -47,11 +52,15 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self._clock: Clock = self._driver_options.get("clock", SYSTEM_CLOCK)
         self._panel = DisplayManagerPanel(display_manager)
         self._driver: Driver | None = None
+        self._overlay: StatusOverlay | None = None
+        self._mark_token = object()  # who this instance is to the overlay
         self._unlisten: Callable[[], None] | None = None
         self._attach(acquire(self.settings, plugin_manager, cache_manager, **self._driver_options))
         self._t0: float | None = None
         self._cycle_start: float | None = None
+        self._last_frame = -float("inf")
         self._failures = FailureLog(self.logger, "error-status could not draw")
+        self._mark_overlay()
 
     # ------------------------------------------------------------------ host hooks
 
@@ -84,12 +93,15 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         return self._failures.count
 
     def has_live_content(self) -> bool:
-        """True while an alert at or above the takeover severity is shown (O(1))."""
+        """True when an alert at or above the takeover severity should take the panel (with
+        ``live_priority``): for one turn when it is new, recurs or escalates, and again after
+        ``takeover_repeat_minutes``; the status mark shows it in between. O(1) per snapshot."""
         driver = self._driver
         if driver is None:
             return False
-        worst = driver.board.worst_visible()
-        return worst is not None and worst >= self.settings.takeover_severity
+        settings = self.settings
+        return driver.takeover.due(driver.snapshot, settings.takeover_severity,
+                                   settings.takeover_repeat_minutes * 60.0, self._clock.monotonic())
 
     def supports_dynamic_duration(self) -> bool:
         """Stay on screen until every alert has scrolled past (configurable)."""
@@ -138,12 +150,15 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self.settings = settings
         self._renderer = Renderer(settings.style)
         self._canvas = None
+        self._mark_overlay()
         if DriverKey.of(settings) != old_key and self._driver is not None:
             self._detach()
             self._attach(acquire(settings, self.plugin_manager, self.cache_manager, **self._driver_options))
 
     def cleanup(self) -> None:
-        """Detach from the shared driver (the last instance stops it and detaches from the host)."""
+        """Detach from the shared driver (the last instance stops it and detaches from the host)
+        and take the status mark off the frame path."""
+        self._unmark_overlay()
         self._detach()
         cleanup = getattr(super(), "cleanup", None)
         if cleanup is not None:
@@ -158,18 +173,24 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
             return False
         width, height = self._panel.size
         now = self._clock.monotonic()
-        if force_clear or self._t0 is None:
-            self._t0 = now  # each turn starts with the worst alert at the left edge
+        t0 = self._t0
+        if t0 is None or force_clear or now - self._last_frame > TURN_GAP:
+            t0 = self._t0 = now  # each turn starts with the worst alert at the left edge
+        self._last_frame = now
         if self._cycle_start is None:
             self._cycle_start = now
+        driver = self._driver
+        if driver is not None:
+            driver.takeover.serve(snapshot, now)  # on screen: what it shows has been seen
         if force_clear:
             self._panel.clear()
         target = self._panel.target()
         canvas = self._canvas
         if canvas is None or canvas.image is not target or canvas.size != (width, height):
             canvas = self._canvas = Canvas(target, (width, height))  # a new image: painted in full
-        self._renderer.paint(canvas, snapshot, now - self._t0)
-        self._panel.push()
+        self._renderer.paint(canvas, snapshot, now - t0)
+        with own_frame():
+            self._panel.push()
         return True
 
     def _nothing_to_show(self, snapshot: BoardSnapshot) -> bool:
@@ -184,10 +205,45 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         width, height = self._panel.size
         self._renderer.prepare(snapshot, width, height)
 
+    # ------------------------------------------------------------------ the status mark
+
+    def _on_snapshot(self, snapshot: BoardSnapshot) -> None:
+        """A new snapshot (or the display's schedule changed), on the driver thread: draw its
+        scene ahead, and say which mark other plugins' frames carry now."""
+        self.prepare_scene(snapshot)
+        self._show_mark(snapshot)
+
+    def _show_mark(self, snapshot: BoardSnapshot | None) -> None:
+        """The mark on other plugins' frames: the worst visible severity in its colour, in the
+        chosen corner; none when nothing is shown or the display is scheduled off."""
+        overlay, driver = self._overlay, self._driver
+        if overlay is None:
+            return
+        mark = None
+        severity = snapshot.worst if snapshot is not None else None
+        if severity is not None and driver is not None and driver.display_active:
+            mark = Mark(severity, self.settings.style.severity_colours[severity], self.settings.status_mark)
+        overlay.show(self._mark_token, mark)
+
+    def _mark_overlay(self) -> None:
+        """Put the mark on the host's frame path (or take it off, when the setting says off)."""
+        if self.settings.status_mark == "off":
+            self._unmark_overlay()
+            return
+        if self._overlay is None:
+            self._overlay = attach_overlay(self.display_manager, self._mark_token, clock=self._clock)
+        self._show_mark(self._snapshot())
+
+    def _unmark_overlay(self) -> None:
+        overlay, self._overlay = self._overlay, None
+        if overlay is not None:
+            detach_overlay(overlay, self._mark_token)
+
     def _attach(self, driver: Driver) -> None:
         """Use ``driver``; it draws each new snapshot's scene ahead, on its own thread."""
         self._driver = driver
-        self._unlisten = driver.add_listener(self.prepare_scene)
+        self._unlisten = driver.add_listener(self._on_snapshot)
+        self._show_mark(driver.snapshot)
 
     def _detach(self) -> None:
         """Stop using the driver (the last user stops it)."""

@@ -1,0 +1,78 @@
+"""The status mark: a few pixels in one corner of another plugin's frame that say "something is
+wrong, and how badly" between error-status's own turns.
+
+A shape per severity, in that severity's colour, on a black square that keeps it readable over any
+content: a plus for a warning, a full square for an error, a full square that blinks (once a
+second, on for half of it) for a critical alert. 3x3 LEDs plus a 1-LED dark border on panels up to
+32 rows, 5x5 on taller ones. Pure: ``stamp`` pastes into the image it is given (the caller's copy,
+never a plugin's own image).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from PIL import Image
+
+from ..model import Severity
+from .style import RGB
+
+CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
+BLINK_PERIOD = 1.0  # seconds per on/off cycle of a critical mark: 1 Hz, under the 2 Hz limit
+
+_SHAPES: dict[tuple[Severity, int], tuple[str, ...]] = {
+    (Severity.WARNING, 3): (".#.", "###", ".#."),
+    (Severity.ERROR, 3): ("###", "###", "###"),
+    (Severity.WARNING, 5): ("..#..", ".###.", "#####", ".###.", "..#.."),
+    (Severity.ERROR, 5): ("#####",) * 5,
+}
+
+
+def mark_unit(height: int) -> int:
+    """The shape's side in LEDs for a panel this many rows high."""
+    return 5 if height >= 64 else 3
+
+
+def mark_box(corner: str, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the pixels the mark replaces (the shape and its border)."""
+    if corner not in CORNERS:
+        raise ValueError(f"corner must be one of {', '.join(CORNERS)}, got {corner!r}")
+    width, height = size
+    side = mark_unit(height) + 1
+    left = width - side if corner.endswith("right") else 0
+    top = height - side if corner.startswith("bottom") else 0
+    return left, top, left + side, top + side
+
+
+def blink_on(severity: Severity, now: float) -> bool:
+    """Whether the mark is lit at ``now`` (monotonic seconds): always, except a critical mark's
+    off half-second."""
+    return severity < Severity.CRITICAL or (now % BLINK_PERIOD) < BLINK_PERIOD / 2
+
+
+@lru_cache(maxsize=64)
+def mark_patch(severity: Severity, colour: RGB, unit: int, corner: str) -> Image.Image:
+    """The mark as an RGB image: the shape flush with the panel's edges, the border on the inner
+    sides (cached: a handful of distinct patches ever exist)."""
+    rows = _SHAPES[(min(severity, Severity.ERROR), unit)]  # critical: the error's square, blinking
+    side = unit + 1
+    patch = Image.new("RGB", (side, side))
+    dx = 0 if corner.endswith("right") else 1
+    dy = 1 if corner.startswith("bottom") else 0
+    pixels = patch.load()
+    assert pixels is not None
+    for y, row in enumerate(rows):
+        for x, cell in enumerate(row):
+            if cell == "#":
+                pixels[x + dx, y + dy] = colour
+    return patch
+
+
+def stamp(frame: Image.Image, severity: Severity, colour: RGB, corner: str, now: float) -> bool:
+    """Paste the mark into ``frame`` (a copy the caller owns); False when nothing was drawn (the
+    off half of a blink)."""
+    if not blink_on(severity, now):
+        return False
+    left, top, _, _ = mark_box(corner, frame.size)
+    frame.paste(mark_patch(severity, colour, mark_unit(frame.size[1]), corner), (left, top))
+    return True
