@@ -37,7 +37,7 @@ to the caller's CWD. ``sys.path``, the CWD and ``EMULATOR`` are restored at the 
    mirroring the host and with ``host_aggregator: off`` (the host's own cost only).
    Each round uses a fresh plugin instance (so a fresh feeder) and an empty cache; the trigger
    record comes at a random moment relative to the feeder's 0.25 s poll.
-3. Cost of one mirror poll (``HostMirror.poll()``) and one feeder cycle (``service.cycle()``)
+3. Cost of one mirror poll (``HostMirror.poll()``) and one feeder cycle (``driver.cycle()``)
    against a host aggregator holding 1,000 records and 100,000 cumulative counts (30 plugins x
    5 types), idle and with 10 new records (short stack traces, or the requests one), next to a
    nearly empty host aggregator.
@@ -441,6 +441,7 @@ ESCALATION = (
          "next frame"),
     Step("escalation", 3, ERR, "(b) 7th record (error) -> first frame with ERR in header", "<= 1 s"),
     Step("takeover", 2, None, "(c) 10th record (critical) -> has_live_content() True", "<= 1 s"),
+    # (the host asks before a dwell; the frame after shows the alert and the takeover is served)
 )
 HOST_SIGNALLED = (
     Step("host-signalled", 4, WARN, "(a') 5th record, pattern new to the host too -> WARN frame",
@@ -470,12 +471,9 @@ def observe(state: Round, steps: tuple[Step, ...], plugin: Any, image: Any, box:
             now: float, pushed: bool) -> None:
     """Note the first frame showing each trigger's effect (after the trigger was recorded)."""
     for step in steps:
-        if step.name not in state.triggers or step.name in state.seen:
+        if step.name not in state.triggers or step.name in state.seen or step.colour is None:
             continue
-        if step.colour is None:
-            if plugin.has_live_content():
-                state.seen[step.name] = time.monotonic()
-        elif shows(image, box, step.colour):
+        if shows(image, box, step.colour):
             state.seen[step.name] = now
             state.unpushed += not pushed
 
@@ -496,6 +494,10 @@ def latency_round(manager: Any, steps: tuple[Step, ...], record_error: Callable[
         thread.start()
         started = time.monotonic()
         while not state.done.is_set():
+            for step in steps:  # the takeover: asked before the frame, as the host asks before a dwell
+                if step.colour is None and step.name in state.triggers and step.name not in state.seen \
+                        and plugin.has_live_content():
+                    state.seen[step.name] = time.monotonic()
             before = pushes(manager)
             plugin.display(force_clear=False)
             observe(state, steps, plugin, manager.image, box, time.monotonic(), pushes(manager) > before)
@@ -680,25 +682,24 @@ def time_calls(call: Callable[[], object], host: Any, polls: int, new: list[Fail
     return statistics.median(samples) * 1e6
 
 
-def new_service(host: Any, cache: Any) -> Any:
-    """A feeder service mirroring ``host`` whose own thread stays idle (cycle() is called here)."""
-    from src.plugin_system.testing.mocks import MockPluginManager
-
+def new_service(host: Any) -> Any:
+    """A driver mirroring ``host`` without its thread (only the cycle() calls made here run) and
+    without wake-ups from the host's pattern callback."""
     from error_status.ledmatrix.config import parse_settings
     from error_status.ledmatrix.driver import Driver, DriverKey
 
-    module = ModuleType("src.error_aggregator")  # what the service imports, holding this host
+    module = ModuleType("src.error_aggregator")  # what the driver imports, holding this host
     module.get_error_aggregator = lambda: host  # type: ignore[attr-defined]
     service = Driver(DriverKey.of(parse_settings(PLUGIN_CONFIG)), host_module=lambda: module,
-                                 poll_interval=3600.0)
-    service.start(MockPluginManager(), cache)
-    if service._mirror is not None:
-        service._mirror.detach()  # no wake-ups from the host's pattern callback: only our cycle() calls
+                     poll_interval=3600.0)
+    service._host.attach(service.wake)
+    if service._host.mirror is not None:
+        service._host.mirror.detach()
     return service
 
 
 def poll_costs(records: int, cumulative: int, new: list[Failure], polls: int) -> tuple[float, float]:
-    """(HostMirror.poll(), service.cycle()) median µs against a host of this size."""
+    """(HostMirror.poll(), driver.cycle()) median µs against a host of this size."""
     from error_status.aggregator import ErrorAggregator
     from error_status.ledmatrix.mirror import HostMirror
 
@@ -707,17 +708,16 @@ def poll_costs(records: int, cumulative: int, new: list[Failure], polls: int) ->
     mirror.poll()  # baseline
     poll = time_calls(mirror.poll, host, polls, new)
     host = big_host(records, cumulative)
-    cache = new_cache()
-    service = new_service(host, cache)
+    service = new_service(host)
     try:
         cycle = time_calls(service.cycle, host, polls, new)
-        fed = service._mirror.fed if service._mirror is not None else -1
+        fed = service._host.mirror.fed if service._host.mirror is not None else -1
         if fed != polls * len(new) or service.failures:
             raise SystemExit(f"bench_host: the feeder fed {fed} of {polls * len(new)} new records "
                              f"({service.failures} failed cycles)")
     finally:
-        service.stop()
-        cache.cleanup()
+        service._host.detach()
+        service.pipeline.close()
     return poll, cycle
 
 
@@ -728,7 +728,7 @@ def bench_polls(args: argparse.Namespace) -> None:
     bursts: tuple[tuple[str, list[Failure]], ...] = (("none", []), ("10, short stacks", short),
               (f"10, requests stacks ({len(stack_text(real)) / 1000:.1f} KB)", [real]))
     print(f"\n3. Feeder poll cost, median of {args.polls} calls (new records recorded, untimed, before each)")
-    print(f"  {'host aggregator':<40} {'new records':<30} {'HostMirror.poll()':>18} {'service.cycle()':>16}")
+    print(f"  {'host aggregator':<40} {'new records':<30} {'HostMirror.poll()':>18} {'driver.cycle()':>16}")
     for records, cumulative, label in ((10, 10, "10 records, 10 counted"),
                                        (1000, 100_000, "1,000 records, 100,000 counted")):
         for name, new in bursts:
