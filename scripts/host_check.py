@@ -20,8 +20,9 @@ What it does:
   ``DisplayController()`` and runs ``run()`` on the main thread with ``EMULATOR=true``. At the
   deadline the next ``_tick_plugin_updates`` / ``_poll_on_demand_requests`` on that thread raises
   ``KeyboardInterrupt``, which ``run()`` handles as Ctrl-C (its own ``cleanup()``).
-* wraps ``display_manager.update_display`` on the instance (around whatever is there, so the
-  controller's follower gate keeps working) and ``matrix.SwapOnVSync``: a frame is recorded when the
+* wraps ``display_manager.update_display`` on the instance as soon as the display manager is built
+  (beneath the controller's follower gate and whatever plugins install while loading, e.g.
+  error-status's status mark) and ``matrix.SwapOnVSync``: a frame is recorded when the
   call really reached the panel (dirty tracking and capture mode skip it), with the time, the
   controller's ``current_display_mode``, the pushing thread, colour statistics and PNGs.
 * samples the host's health tracker, state manager, aggregator and error-status's board (looked up
@@ -605,6 +606,20 @@ class Rig:
 
         dm_module.DisplayManager._write_snapshot_if_due = _write_snapshot_if_due
 
+        # The frame recorder goes on the display manager as soon as it exists: beneath the
+        # controller's follower gate and anything plugins install while loading (error-status's
+        # status mark), so what it records is what reaches the panel.
+        original_init = dm_module.DisplayManager.__init__
+        rig = self
+
+        def __init__(dm_self: Any, *args: Any, **kwargs: Any) -> None:
+            original_init(dm_self, *args, **kwargs)
+            if rig.display_manager is None:
+                rig.display_manager = dm_self
+                rig._install_frame_hooks()
+
+        dm_module.DisplayManager.__init__ = __init__
+
     def build_controller(self) -> None:
         from src.display_controller import DisplayController
 
@@ -612,7 +627,11 @@ class Rig:
         self.controller = DisplayController()
         self.init_seconds = round(time.monotonic() - started, 3)
         self.plugin_manager = self.controller.plugin_manager
-        self.display_manager = self.controller.display_manager
+        if self.display_manager is not self.controller.display_manager:
+            self.notes.append("the controller's display manager is not the one built first: frames recorded "
+                              "above the plugins' wrappers")
+            self.display_manager = self.controller.display_manager
+            self._install_frame_hooks()
         tracker = getattr(self.plugin_manager, "health_tracker", None)
         if tracker is not None:
             if self.args.circuit_cooldown is not None:
@@ -621,7 +640,6 @@ class Rig:
                 tracker.half_open_timeout = self.args.half_open_timeout
         self._install_mode_tracker()
         self._install_dwell_tracker()
-        self._install_frame_hooks()
         self._install_stop_hooks()
 
     def _install_dwell_tracker(self) -> None:

@@ -18,7 +18,7 @@ from error_status.clock import ManualClock
 from error_status.ledmatrix import overlay as overlay_module
 from error_status.ledmatrix.overlay import Mark, StatusOverlay, attach, detach, own_frame
 from error_status.model import Severity
-from error_status.render.mark import CORNERS, blink_on, mark_box, mark_unit, stamp
+from error_status.render.mark import CORNERS, blink_on, mark_box, mark_colour, mark_unit, stamp
 from error_status.render.style import DEFAULT_SEVERITY_COLOURS
 
 AMBER = DEFAULT_SEVERITY_COLOURS[Severity.WARNING]
@@ -88,7 +88,7 @@ def box_pixels(box: tuple[int, int, int, int]) -> set[tuple[int, int]]:
 def test_the_mark_replaces_only_its_box_in_its_corner(corner: str, size: tuple[int, int]) -> None:
     frame = content(*size)
     marked = frame.copy()
-    assert stamp(marked, Severity.ERROR, ORANGE, corner, now=0.0)
+    stamp(marked, Severity.ERROR, ORANGE, corner, now=0.0)
     box = mark_box(corner, size)
     changed = differing(frame, marked)
     assert changed and changed <= box_pixels(box)
@@ -114,14 +114,16 @@ def test_each_severity_has_its_own_shape_and_colour() -> None:
     assert shapes[Severity.WARNING] != shapes[Severity.ERROR]
 
 
-def test_only_critical_blinks_and_no_faster_than_2_hz() -> None:
+def test_only_critical_pulses_no_faster_than_2_hz_and_is_never_dark() -> None:
     assert all(blink_on(Severity.ERROR, t / 10) for t in range(40))
     phases = [blink_on(Severity.CRITICAL, t / 100) for t in range(400)]  # 4 s, every 10 ms
     changes = sum(a != b for a, b in itertools.pairwise(phases))
     assert 0 < changes <= 2 * 2 * 4  # at most 2 Hz: four changes a second
+    dim = mark_colour(Severity.CRITICAL, RED, now=0.75)
+    assert dim != RED and dim[0] >= 64 and dim[1:] == (0, 0)  # still red, bright enough to survive dimming
     frame = content()
-    assert not stamp(frame, Severity.CRITICAL, RED, "top-right", now=0.75)
-    assert frame.tobytes() == content().tobytes()
+    stamp(frame, Severity.CRITICAL, RED, "top-right", now=0.75)  # the dim half still shows it
+    assert dim in colours(frame, mark_box("top-right", (64, 32)))
 
 
 def test_an_unknown_corner_is_refused() -> None:
@@ -167,19 +169,21 @@ def test_an_active_alert_marks_a_copy_and_gives_the_plugin_its_image_back() -> N
     assert manager.image is plugin_image and plugin_image.tobytes() == before  # never drawn into
 
 
-def test_the_digest_sees_the_mark_so_a_blink_is_pushed() -> None:
+def test_the_digest_sees_the_mark_so_a_pulse_is_pushed() -> None:
     manager = HostLikeDisplayManager(64, 32)
     clock = ManualClock(monotonic=100.0)
     overlay_on(manager, Mark(Severity.CRITICAL, RED, "bottom-left"), clock)
     manager.image = content()
     pushed_before = len(manager.pushed)
-    for _ in range(8):  # the same plugin frame, four blinks' worth of half-seconds
+    for _ in range(8):  # the same plugin frame, four pulses' worth of half-seconds
         manager.update_display()
         clock.advance(0.5)
     frames = manager.pushed[pushed_before:]
     assert len(frames) == 8  # every half-second is a different frame: none skipped as unchanged
-    lit = [RED in colours(frame, mark_box("bottom-left", (64, 32))) for frame in frames]
-    assert lit == [True, False] * 4
+    box = mark_box("bottom-left", (64, 32))
+    bright = [RED in colours(frame, box) for frame in frames]
+    assert bright == [True, False] * 4
+    assert all(mark_colour(Severity.CRITICAL, RED, 0.75) in colours(frame, box) for frame in frames[1::2])
 
 
 def test_no_mark_inside_capture_mode_nor_on_a_black_frame_nor_on_our_own_frames() -> None:

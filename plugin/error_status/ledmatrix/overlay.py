@@ -5,10 +5,10 @@ notices, the follower). The overlay wraps it as an instance attribute, on top of
 (the controller's follower gate, when the panel is a follower), once per display manager:
 
 * nothing active (no alert, the mark off, the display scheduled off, a black frame, inside Vegas's
-  ``capture_mode()``, error-status's own frame, the off half of a blink): the wrapped call runs as
-  it is, and the frame is byte for byte the host's own;
+  ``capture_mode()``, error-status's own frame): the wrapped call runs as it is, and the frame is
+  byte for byte the host's own;
 * otherwise, under the manager's update lock, ``image`` is swapped for a copy with the mark pasted
-  in, the wrapped call runs (its dirty-tracking digest sees the marked frame, so a blink is pushed),
+  in, the wrapped call runs (its dirty-tracking digest sees the marked frame, so a pulse is pushed),
   and the plugin's own image is put back. A plugin's image is never drawn into.
 
 If anything of ours raises, the overlay switches itself off, says so once in the log, and passes
@@ -29,7 +29,7 @@ from PIL import Image
 from .. import forksafe
 from ..clock import SYSTEM_CLOCK, Clock
 from ..model import Severity
-from ..render.mark import blink_on, mark_box, mark_patch, mark_unit
+from ..render.mark import mark_box, mark_colour, mark_patch, mark_unit
 from ..render.style import RGB
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class StatusOverlay:
         self._wrapper: Callable[..., Any] | None = None
         self._had_attribute = False
         self._inside = threading.local()
-        self._stamps: dict[tuple[Mark, tuple[int, int]], tuple[Image.Image, tuple[int, int]]] = {}
+        self._stamps: dict[tuple[Mark, RGB, tuple[int, int]], tuple[Image.Image, tuple[int, int]]] = {}
         self.disabled = False
         self.marked = 0
 
@@ -159,13 +159,12 @@ class StatusOverlay:
     def push(self, prev: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
              mark: Mark) -> Any:
         """One ``update_display()`` call while ``mark`` is due: marked, unless this frame must not
-        be (error-status's own, inside Vegas's capture, a nested call, the off half of a blink).
-        The wrapped call's own result and exceptions are its own."""
+        be (error-status's own, inside Vegas's capture, a nested call). The wrapped call's own
+        result and exceptions are its own."""
         if getattr(_own, "active", False) or getattr(self._inside, "active", False):
             return prev(*args, **kwargs)
         try:
-            now = self._clock.monotonic()
-            skip = not blink_on(mark.severity, now) or getattr(self.manager, "_capture_mode_active", False)
+            skip = getattr(self.manager, "_capture_mode_active", False)
         except Exception as error:
             self._fail(error)
             skip = True
@@ -209,13 +208,14 @@ class StatusOverlay:
         if not isinstance(original, Image.Image) or original.getbbox() is None:
             return None
         size = original.size
-        stamp = self._stamps.get((mark, size))
+        colour = mark_colour(mark.severity, mark.colour, self._clock.monotonic())
+        stamp = self._stamps.get((mark, colour, size))
         if stamp is None:
             left, top, _, _ = mark_box(mark.corner, size)
-            stamp = (mark_patch(mark.severity, mark.colour, mark_unit(size[1]), mark.corner), (left, top))
+            stamp = (mark_patch(mark.severity, colour, mark_unit(size[1]), mark.corner), (left, top))
             if len(self._stamps) > 64:
                 self._stamps.clear()
-            self._stamps[(mark, size)] = stamp
+            self._stamps[(mark, colour, size)] = stamp
         frame = original.copy()
         frame.paste(*stamp)
         return frame

@@ -2,10 +2,12 @@
 wrong, and how badly" between error-status's own turns.
 
 A shape per severity, in that severity's colour, on a black square that keeps it readable over any
-content: a plus for a warning, a full square for an error, a full square that blinks (once a
-second, on for half of it) for a critical alert. 3x3 LEDs plus a 1-LED dark border on panels up to
-32 rows, 5x5 on taller ones. Pure: ``stamp`` pastes into the image it is given (the caller's copy,
-never a plugin's own image).
+content: a plus for a warning, a full square for an error, a full square that pulses for a critical
+alert (full brightness for half a second, then dimmed for half a second: 1 Hz, under the 2 Hz
+limit). It is dimmed, not dark, in the other half: a plugin that pushes one frame a second would
+otherwise catch the same half every time and never show it. 3x3 LEDs plus a 1-LED dark border on
+panels up to 32 rows, 5x5 on taller ones. Pure: ``stamp`` pastes into the image it is given (the
+caller's copy, never a plugin's own image).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from ..model import Severity
 from .style import RGB
 
 CORNERS = ("top-right", "top-left", "bottom-right", "bottom-left")
-BLINK_PERIOD = 1.0  # seconds per on/off cycle of a critical mark: 1 Hz, under the 2 Hz limit
+BLINK_PERIOD = 1.0  # seconds per bright/dim cycle of a critical mark: 1 Hz, under the 2 Hz limit
+DIM = 0.4  # the dim half's brightness (a lit channel of 255 stays above 64: it survives dimming)
 
 _SHAPES: dict[tuple[Severity, int], tuple[str, ...]] = {
     (Severity.WARNING, 3): (".#.", "###", ".#."),
@@ -45,9 +48,17 @@ def mark_box(corner: str, size: tuple[int, int]) -> tuple[int, int, int, int]:
 
 
 def blink_on(severity: Severity, now: float) -> bool:
-    """Whether the mark is lit at ``now`` (monotonic seconds): always, except a critical mark's
-    off half-second."""
+    """Whether the mark is at full brightness at ``now`` (monotonic seconds): always, except a
+    critical mark's dim half-second."""
     return severity < Severity.CRITICAL or (now % BLINK_PERIOD) < BLINK_PERIOD / 2
+
+
+def mark_colour(severity: Severity, colour: RGB, now: float) -> RGB:
+    """The colour the mark is drawn in at ``now``: ``colour``, or dimmed in a critical mark's
+    dim half."""
+    if blink_on(severity, now):
+        return colour
+    return (int(colour[0] * DIM), int(colour[1] * DIM), int(colour[2] * DIM))
 
 
 @lru_cache(maxsize=64)
@@ -68,11 +79,8 @@ def mark_patch(severity: Severity, colour: RGB, unit: int, corner: str) -> Image
     return patch
 
 
-def stamp(frame: Image.Image, severity: Severity, colour: RGB, corner: str, now: float) -> bool:
-    """Paste the mark into ``frame`` (a copy the caller owns); False when nothing was drawn (the
-    off half of a blink)."""
-    if not blink_on(severity, now):
-        return False
+def stamp(frame: Image.Image, severity: Severity, colour: RGB, corner: str, now: float) -> None:
+    """Paste the mark into ``frame`` (a copy the caller owns)."""
     left, top, _, _ = mark_box(corner, frame.size)
-    frame.paste(mark_patch(severity, colour, mark_unit(frame.size[1]), corner), (left, top))
-    return True
+    patch = mark_patch(severity, mark_colour(severity, colour, now), mark_unit(frame.size[1]), corner)
+    frame.paste(patch, (left, top))
