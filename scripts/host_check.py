@@ -1217,6 +1217,9 @@ def run_web_checks(rig: Rig) -> dict[str, Any]:
     import web_interface.app as webapp
 
     webapp._reconciliation_started = True  # no store reinstall attempts (network) from the scratch root
+    wanted_early = {c.strip() for c in rig.args.web_check.split(",") if c.strip()}
+    if "serve" in wanted_early:
+        add_open_tab_route(webapp.app)  # before the app's first request (Flask refuses routes after it)
     client = webapp.app.test_client()
     config_path = rig.scratch / "config" / "config.json"
     wanted = {c.strip() for c in rig.args.web_check.split(",") if c.strip()}
@@ -1275,6 +1278,8 @@ def run_web_checks(rig: Rig) -> dict[str, Any]:
                             "json": response.get_json(silent=True)})
         page = client.get("/v3/partials/plugin-config/es-check-action").get_data(as_text=True)
         result["action"] = {"calls": actions, "buttons_in_page": page.count("executePluginAction(")}
+    if "serve" in wanted:
+        result["serve"] = serve_and_screenshot(rig, webapp.app)
     try:
         from src.cache_manager import CacheManager
 
@@ -1282,6 +1287,95 @@ def run_web_checks(rig: Rig) -> dict[str, Any]:
     except Exception as error:
         result["web_cache_dir"] = repr(error)
     return result
+
+
+OPEN_TAB_SCRIPT = """
+<script>
+// host_check: open the tab %(tab)s as a click on its nav button would (Alpine's activeTab).
+(function () {
+  var tries = 0;
+  function open() {
+    tries += 1;
+    var data = window.Alpine && window.Alpine.$data ? window.Alpine.$data(document.body) : null;
+    var known = data && (data.installedPlugins || []).some(function (p) { return p.id === %(tab_js)s; });
+    if (data && (known || tries > 40)) { data.activeTab = %(tab_js)s; return; }
+    if (tries < 80) { setTimeout(open, 100); }
+  }
+  window.addEventListener('load', function () { setTimeout(open, 200); });
+})();
+</script>
+"""
+
+
+# The page's server-sent-event streams (stats, display preview, logs) never end, and Chromium's virtual
+# time does not advance while a request is pending, so the screenshot would never be taken: the rig's
+# copy of the page gets an EventSource that never connects (nothing else on the page changes).
+NO_STREAMS_SCRIPT = """<script>
+// host_check: no server-sent-event streams in this copy of the page (a headless screenshot waits for them).
+window.EventSource = function () { this.readyState = 2; this.close = function () {};
+  this.addEventListener = function () {}; this.removeEventListener = function () {}; };
+window.EventSource.CONNECTING = 0; window.EventSource.OPEN = 1; window.EventSource.CLOSED = 2;
+</script>"""
+
+
+def add_open_tab_route(app: Any) -> None:
+    """``/host-check/open-tab/<tab>``: the host's own ``/v3/`` page with a script that opens ``tab``
+    (a plugin id) once Alpine runs: the v3 UI has no URL for a plugin's tab, and a headless
+    screenshot cannot click. Served by the rig, in-process; nothing in the host changes."""
+    from flask import Response
+
+    def open_tab(tab: str) -> Any:
+        page = app.test_client().get("/v3/").get_data(as_text=True)
+        script = OPEN_TAB_SCRIPT % {"tab": tab, "tab_js": json.dumps(tab)}
+        page = page.replace("<head>", "<head>" + NO_STREAMS_SCRIPT, 1)
+        return Response(page.replace("</body>", script + "</body>", 1), mimetype="text/html")
+
+    app.add_url_rule("/host-check/open-tab/<tab>", "host_check_open_tab", open_tab)
+
+
+def serve_and_screenshot(rig: Rig, app: Any) -> dict[str, Any]:
+    """Serve the host's Flask app on 127.0.0.1 (a free port) and take each --web-screenshot with
+    headless Chromium; then keep serving for --web-serve-seconds (0: stop at once)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", rig.args.web_port, app, threaded=True)
+    port = server.server_port
+    threading.Thread(target=server.serve_forever, name="host-check-web", daemon=True).start()
+    out: dict[str, Any] = {"url": f"http://127.0.0.1:{port}", "shots": []}
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    for spec in rig.args.web_screenshot or []:
+        target, _, png = spec.rpartition("=")
+        if not target:
+            raise RigError(f"--web-screenshot wants URLPATH=PNG, got {spec!r}")
+        url = f"http://127.0.0.1:{port}{target if target.startswith('/') else '/' + target}"
+        shot: dict[str, Any] = {"url": url, "png": str(Path(png).resolve())}
+        if chromium is None:
+            shot["error"] = "no chromium on PATH (apt-get install -y chromium)"
+            out["shots"].append(shot)
+            continue
+        profile = tempfile.mkdtemp(prefix="host-check-chromium-")
+        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                   f"--user-data-dir={profile}", f"--screenshot={shot['png']}",
+                   f"--window-size={rig.args.web_window}",
+                   f"--virtual-time-budget={int(rig.args.web_screenshot_wait * 1000)}", url]
+        shot["command"] = command
+        started = time.monotonic()
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+            shot["rc"] = done.returncode
+            shot["stderr_tail"] = done.stderr[-800:]
+        except (OSError, subprocess.SubprocessError) as error:
+            shot["error"] = repr(error)
+        shot["seconds"] = round(time.monotonic() - started, 2)
+        shot["exists"] = Path(shot["png"]).is_file()
+        shutil.rmtree(profile, ignore_errors=True)
+        out["shots"].append(shot)
+    if rig.args.web_serve_seconds > 0:
+        print(f"host_check: serving {out['url']} for {rig.args.web_serve_seconds}s", flush=True)
+        time.sleep(rig.args.web_serve_seconds)
+    server.shutdown()
+    return out
 
 
 def print_web_summary(rig: Rig, web: dict[str, Any]) -> None:
@@ -1305,6 +1399,12 @@ def print_web_summary(rig: Rig, web: dict[str, Any]) -> None:
                 p(f"parse_settings({label}) vs PluginSettings(): {json.dumps(parsed.get(label))}")
             p(f"parse_settings(after) == parse_settings(before): {parsed.get('after_equals_before')}; "
               f"== parse_settings(written_by_rig): {parsed.get('after_equals_written_by_rig')}")
+    serve = web.get("serve")
+    if serve:
+        p(f"served {serve['url']}")
+        for shot in serve["shots"]:
+            p(f"  screenshot {shot['url']} -> {shot['png']} (exists {shot.get('exists')}, rc {shot.get('rc')}, "
+              f"{shot.get('seconds')}s){' ' + shot['error'] if shot.get('error') else ''}")
     action = web.get("action")
     if action:
         p(f"web_ui_actions: {action['buttons_in_page']} buttons rendered")
@@ -1687,7 +1787,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="host circuit breaker half-open timeout (default 60)")
     ap.add_argument("--hook", action="append", help="Python file with on_ready/on_frame/on_sample/on_end")
     ap.add_argument("--web-check", help="instead of the display run: 'form' (render the plugin config form, "
-                    "submit it as a browser would, diff config.json) and/or 'action' (web_ui_actions probes)")
+                    "submit it as a browser would, diff config.json), 'action' (web_ui_actions probes) and/or "
+                    "'serve' (serve the app on 127.0.0.1, take --web-screenshot)")
     ap.add_argument("--web-form-plugin", default=ES_ID, help="plugin whose config form --web-check form uses")
     ap.add_argument("--web-after-run", action="store_true",
                     help="run the display first (--seconds), then the --web-check checks on the same scratch "
@@ -1695,6 +1796,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--es-section", metavar="JSON|absent",
                     help="error-status's whole config.json entry, replacing the rig's default "
                     "(--es-config is ignored); 'absent': no entry at all")
+    ap.add_argument("--web-screenshot", action="append", metavar="URLPATH=PNG",
+                    help="with --web-check serve: a headless Chromium screenshot of this path of the served "
+                    "app ('/host-check/open-tab/<plugin>' is the /v3/ page with that plugin's tab open)")
+    ap.add_argument("--web-port", type=int, default=0, help="--web-check serve: port on 127.0.0.1 (0: any free)")
+    ap.add_argument("--web-window", default="1280,2200", help="screenshot window size W,H")
+    ap.add_argument("--web-screenshot-wait", type=float, default=15.0,
+                    help="Chromium's --virtual-time-budget, seconds (the page's scripts run meanwhile)")
+    ap.add_argument("--web-serve-seconds", type=float, default=0.0,
+                    help="--web-check serve: keep serving this long after the screenshots")
     ap.add_argument("--web-action", action="append", metavar="NAME@T[:es]",
                     help="during the display run, T seconds after run() starts, run error-status's "
                     "web_actions/NAME.py as the web process does (python3 from PATH, LEDMATRIX_ROOT=<scratch>, "
