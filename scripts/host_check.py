@@ -399,6 +399,8 @@ class LogCollector(logging.Handler):
             text = "".join(traceback.format_exception(*record.exc_info))
         with self._lock_:
             self.records.append(entry)
+            if self._file.closed:  # a plugin thread logging while the rig exits
+                return
             plugin = f" [{entry['plugin_id']}]" if entry["plugin_id"] else ""
             self._file.write(f"+{entry['t']:8.3f}s {entry['level']:<8} {entry['logger']}{plugin} "
                              f"({entry['thread']}): {message}\n")
@@ -926,6 +928,9 @@ class Rig:
             if self.stopping.is_set():
                 action["skipped"] = "the run ended first"
                 continue
+            if action["via"] == "api":
+                self._run_action_via_api(action)
+                continue
             script = scripts.get(action["name"])
             if not script:
                 action["skipped"] = f"no web_ui_action {action['name']!r} in the manifest"
@@ -955,20 +960,47 @@ class Rig:
             action["t_end"] = self.t()
             action["seconds"] = round(action["t_end"] - action["t_start"], 3)
 
+    def _run_action_via_api(self, action: dict[str, Any]) -> None:
+        """The button's own path: POST /api/v3/plugins/action {plugin_id, action_id, params: {}} to the
+        host's Flask app, imported into this process (the host then runs ``python3 <script>`` with
+        ``os.environ`` plus LEDMATRIX_ROOT and this process's stdin)."""
+        assert self.scratch is not None
+        os.environ["ERROR_STATUS_CACHE_DIR"] = str(self.scratch / "cache")  # copied into the script's env
+        action["command"] = "POST /api/v3/plugins/action"
+        action["es_turn_since"] = self.es_on_screen_since()
+        try:
+            if getattr(self, "_web_client", None) is None:
+                import web_interface.app as webapp
+
+                webapp._reconciliation_started = True
+                self._web_client = webapp.app.test_client()
+            action["t_start"] = self.t()
+            response = self._web_client.post("/api/v3/plugins/action", json={
+                "plugin_id": ES_ID, "action_id": action["name"], "params": {}})
+            action["rc"] = f"HTTP {response.status_code}"
+            action["json"] = response.get_json(silent=True)
+            action["stdout"] = response.get_data(as_text=True)[-4000:]
+        except Exception as error:
+            action.setdefault("t_start", self.t())
+            action["error"] = repr(error)
+        action["t_end"] = self.t()
+        action["seconds"] = round(action["t_end"] - action["t_start"], 3)
+
 
 def parse_action_spec(spec: str) -> dict[str, Any]:
     """'acknowledge@40' or 'test-alert@60:es' -> {name, at, wait_es}."""
     name, sep, when = spec.partition("@")
     if not sep or not name:
-        raise RigError(f"--web-action wants NAME@T[:es], got {spec!r}")
-    when, _, flag = when.partition(":")
-    if flag not in ("", "es"):
-        raise RigError(f"--web-action: unknown suffix {flag!r} in {spec!r}")
+        raise RigError(f"--web-action wants NAME@T[:es][:api], got {spec!r}")
+    when, *flags = when.split(":")
+    unknown = [f for f in flags if f not in ("es", "api")]
+    if unknown:
+        raise RigError(f"--web-action: unknown suffix {unknown[0]!r} in {spec!r}")
     try:
         at = float(when)
     except ValueError:
         raise RigError(f"--web-action: bad time in {spec!r}") from None
-    return {"name": name, "at": at, "wait_es": flag == "es"}
+    return {"name": name, "at": at, "wait_es": "es" in flags, "via": "api" if "api" in flags else "script"}
 
 
 def analyse_actions(rig: Rig, frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -998,7 +1030,8 @@ def analyse_actions(rig: Rig, frames: list[dict[str, Any]]) -> list[dict[str, An
             windows[f"{lo}-{hi}s"] = dict(Counter(f.get("look") for f in sel))
         dwells_after = [d for d in es_dwells if start <= d["t"] < until]
         entry = {
-            "name": action["name"], "t_start": start, "t_end": end, "seconds": action.get("seconds"),
+            "name": action["name"], "via": action.get("via"), "t_start": start, "t_end": end,
+            "seconds": action.get("seconds"),
             "rc": action.get("rc"), "json": action.get("json"), "stderr": action.get("stderr"),
             "error": action.get("error"), "es_on_screen_at_start_since": action.get("es_turn_since"),
             "es_frames_30s_before": len(before), "looks_before": dict(looks_before),
@@ -1280,6 +1313,8 @@ def run_web_checks(rig: Rig) -> dict[str, Any]:
         result["action"] = {"calls": actions, "buttons_in_page": page.count("executePluginAction(")}
     if "serve" in wanted:
         result["serve"] = serve_and_screenshot(rig, webapp.app)
+    if "load" in wanted:
+        result["load"] = load_in_web_process(rig, webapp)
     try:
         from src.cache_manager import CacheManager
 
@@ -1378,6 +1413,35 @@ def serve_and_screenshot(rig: Rig, app: Any) -> dict[str, Any]:
     return out
 
 
+def load_in_web_process(rig: Rig, webapp: Any) -> dict[str, Any]:
+    """What the web process does after an install, an update or an enable toggle
+    (``api_v3.plugin_manager.load_plugin``/``reload_plugin``): load error-status into the web app's
+    own PluginManager (no display manager, no cache manager), then watch it for --web-load-seconds:
+    the threads it left, config.json, and the WARNING+ records its loggers wrote."""
+    assert rig.scratch is not None
+    pm = webapp.plugin_manager
+    root_logger = logging.getLogger()
+    if rig.log is not None and rig.log not in root_logger.handlers:  # the web app's import re-set logging
+        root_logger.addHandler(rig.log)
+    before_threads = {t.name for t in threading.enumerate()}
+    logged_before = len(rig.log.records) if rig.log else 0
+    pm.discover_plugins()
+    started = time.monotonic()
+    ok = pm.load_plugin(ES_ID)
+    out: dict[str, Any] = {"load_plugin": ok, "state": jsonable(pm.state_manager.get_state_info(ES_ID))}
+    time.sleep(rig.args.web_load_seconds)
+    out["seconds_watched"] = round(time.monotonic() - started, 1)
+    out["new_threads"] = sorted({t.name for t in threading.enumerate()} - before_threads)
+    out["config_after"] = json.loads((rig.scratch / "config" / "config.json").read_text()).get(ES_ID)
+    records = rig.log.records[logged_before:] if rig.log else []
+    mine = [r for r in records if "error_status" in r["logger"] or ES_ID in r["logger"]]
+    out["plugin_log_records"] = len(mine)
+    out["plugin_log_groups"] = [{"level": k[0], "logger": k[1], "message": k[2], "count": n} for k, n in
+                                Counter((r["level"], r["logger"], r["message"][:160]) for r in mine).most_common(8)]
+    out["plugin_log_first_last_t"] = [mine[0]["t"], mine[-1]["t"]] if mine else None
+    return out
+
+
 def print_web_summary(rig: Rig, web: dict[str, Any]) -> None:
     p = print
     p(f"== host_check web: out={rig.out / 'web.json'}  web process cache dir: {web.get('web_cache_dir')}")
@@ -1405,6 +1469,14 @@ def print_web_summary(rig: Rig, web: dict[str, Any]) -> None:
         for shot in serve["shots"]:
             p(f"  screenshot {shot['url']} -> {shot['png']} (exists {shot.get('exists')}, rc {shot.get('rc')}, "
               f"{shot.get('seconds')}s){' ' + shot['error'] if shot.get('error') else ''}")
+    load = web.get("load")
+    if load:
+        p(f"loaded into the web process's PluginManager: {load['load_plugin']} (state {load['state'].get('state')}); "
+          f"after {load['seconds_watched']}s new threads {load['new_threads']}; its loggers wrote "
+          f"{load['plugin_log_records']} WARNING+ records (t {load['plugin_log_first_last_t']})")
+        for group in load["plugin_log_groups"]:
+            p(f"  {group['count']:4d}x {group['level']} {group['logger']}: {group['message']}")
+        p(f"  config.json {ES_ID} after: {json.dumps(load['config_after'])}")
     action = web.get("action")
     if action:
         p(f"web_ui_actions: {action['buttons_in_page']} buttons rendered")
@@ -1715,7 +1787,8 @@ def print_summary(rig: Rig, report: dict[str, Any]) -> None:
         if "t_start" not in action:
             p(f"web action {action['name']}: skipped ({action.get('skipped')})")
             continue
-        p(f"web action {action['name']}: {action['t_start']}s..{action['t_end']}s ({action['seconds']}s) "
+        p(f"web action {action['name']} ({action.get('via')}): {action['t_start']}s..{action['t_end']}s "
+          f"({action['seconds']}s) "
           f"rc {action['rc']} -> {json.dumps(action['json'])[:400]}")
         if action.get("stderr"):
             p(f"    stderr: {action['stderr'][-300:]!r}")
@@ -1788,7 +1861,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--hook", action="append", help="Python file with on_ready/on_frame/on_sample/on_end")
     ap.add_argument("--web-check", help="instead of the display run: 'form' (render the plugin config form, "
                     "submit it as a browser would, diff config.json), 'action' (web_ui_actions probes) and/or "
-                    "'serve' (serve the app on 127.0.0.1, take --web-screenshot)")
+                    "'serve' (serve the app on 127.0.0.1, take --web-screenshot) and/or 'load' (load error-status into the "
+                    "web app's PluginManager, as the web process does after an install/update/enable, and watch it)")
     ap.add_argument("--web-form-plugin", default=ES_ID, help="plugin whose config form --web-check form uses")
     ap.add_argument("--web-after-run", action="store_true",
                     help="run the display first (--seconds), then the --web-check checks on the same scratch "
@@ -1803,13 +1877,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--web-window", default="1280,2200", help="screenshot window size W,H")
     ap.add_argument("--web-screenshot-wait", type=float, default=15.0,
                     help="Chromium's --virtual-time-budget, seconds (the page's scripts run meanwhile)")
+    ap.add_argument("--web-load-seconds", type=float, default=70.0,
+                    help="--web-check load: how long to watch error-status loaded in the web process")
     ap.add_argument("--web-serve-seconds", type=float, default=0.0,
                     help="--web-check serve: keep serving this long after the screenshots")
-    ap.add_argument("--web-action", action="append", metavar="NAME@T[:es]",
+    ap.add_argument("--web-action", action="append", metavar="NAME@T[:es][:api]",
                     help="during the display run, T seconds after run() starts, run error-status's "
                     "web_actions/NAME.py as the web process does (python3 from PATH, LEDMATRIX_ROOT=<scratch>, "
                     "ERROR_STATUS_CACHE_DIR=<scratch>/cache, CWD the scratch root, stdin '{}'); ':es' waits "
-                    "further until error-status has been on screen for a second. Repeatable")
+                    "further until error-status has been on screen for a second; ':api' posts the button's request "
+                    "to the host's own /api/v3/plugins/action instead (its Flask app imported in-process). Repeatable")
     ap.add_argument("--web-action-stdin", choices=["json", "devnull"], default="json",
                     help="the action's stdin: '{}' (the JSON an API caller sends) or /dev/null (a button "
                     "under systemd)")
