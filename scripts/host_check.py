@@ -400,6 +400,8 @@ class LogCollector(logging.Handler):
             text = "".join(traceback.format_exception(*record.exc_info))
         with self._lock_:
             self.records.append(entry)
+            if self._file.closed:  # a plugin thread logging while the rig exits
+                return
             plugin = f" [{entry['plugin_id']}]" if entry["plugin_id"] else ""
             self._file.write(f"+{entry['t']:8.3f}s {entry['level']:<8} {entry['logger']}{plugin} "
                              f"({entry['thread']}): {message}\n")
@@ -458,6 +460,7 @@ class Rig:
         self.scratch: Path | None = None
         self.log: LogCollector | None = None
         self.notes: list[str] = []
+        self.actions = [parse_action_spec(spec) for spec in args.web_action or []]
 
     # -- time
     def t(self) -> float:
@@ -546,7 +549,10 @@ class Rig:
             config[pid] = {"enabled": True, "display_duration": args.display_duration}
         es = {"enabled": True, "display_duration": args.display_duration}
         es.update(json.loads(args.es_config) if args.es_config else {})
-        config[ES_ID] = es
+        if args.es_section is not None:  # the whole entry, as given ('absent': no entry at all)
+            es = None if args.es_section == "absent" else json.loads(args.es_section)
+        if es is not None:
+            config[ES_ID] = es
         for spec in args.plugin_config or []:
             pid, _, blob = spec.partition("=")
             pid = resolve_plugin_id(pid, self.enabled_ids)
@@ -906,10 +912,187 @@ class Rig:
             os.kill(os.getpid(), signal.SIGINT)
 
         threading.Thread(target=watchdog, name="host-check-watchdog", daemon=True).start()
+        if self.actions:
+            threading.Thread(target=self.action_loop, name="host-check-actions", daemon=True).start()
         with contextlib.suppress(KeyboardInterrupt):  # run() handles ours; a second Ctrl-C lands here
             self.controller.run()
         self.stopping.set()
         self.run_ended = self.t()
+
+
+    # ------------------------------------------------------------------ web actions
+
+    def es_on_screen_since(self) -> float | None:
+        """When error-status's current turn began, if it is on screen now."""
+        turn = self.turns[-1] if self.turns else None
+        if turn is None or turn["plugin"] != ES_ID or turn["end"] is not None:
+            return None
+        return turn["start"]
+
+    def action_loop(self) -> None:
+        """Run each --web-action at its time, exactly as the web process runs a button's script."""
+        assert self.scratch is not None and self.run_started is not None
+        manifest = json.loads((self.scratch / "plugin-repos" / ES_ID / "manifest.json").read_text())
+        scripts = {a.get("id"): a.get("script") for a in manifest.get("web_ui_actions") or []}
+        for action in sorted(self.actions, key=lambda a: a["at"]):
+            while not self.stopping.is_set() and self.t() < self.run_started + action["at"]:
+                time.sleep(0.02)
+            if action["wait_es"]:
+                while not self.stopping.is_set():
+                    since = self.es_on_screen_since()
+                    if since is not None and self.t() - since >= 1.0:
+                        break
+                    time.sleep(0.02)
+            if self.stopping.is_set():
+                action["skipped"] = "the run ended first"
+                continue
+            if action["via"] == "api":
+                self._run_action_via_api(action)
+                continue
+            script = scripts.get(action["name"])
+            if not script:
+                action["skipped"] = f"no web_ui_action {action['name']!r} in the manifest"
+                continue
+            path = self.scratch / "plugin-repos" / ES_ID / script
+            env = os.environ.copy()  # api_v3.py: os.environ.copy() plus LEDMATRIX_ROOT
+            env["LEDMATRIX_ROOT"] = str(self.scratch)
+            # The display's cache is redirected in-process; the subprocess cannot be, hence the variable.
+            env["ERROR_STATUS_CACHE_DIR"] = str(self.scratch / "cache")
+            action["command"] = ["python3", str(path)]
+            action["es_turn_since"] = self.es_on_screen_since()
+            action["t_start"] = self.t()
+            try:
+                stdin_kw: dict[str, Any] = ({"input": "{}"} if self.args.web_action_stdin == "json"
+                                            else {"stdin": subprocess.DEVNULL})
+                done = subprocess.run(["python3", str(path)], capture_output=True, text=True, timeout=60,
+                                      env=env, cwd=str(self.scratch), check=False, **stdin_kw)
+                action["rc"] = done.returncode
+                action["stdout"] = done.stdout[-4000:]
+                action["stderr"] = done.stderr[-2000:]
+                try:
+                    action["json"] = json.loads(done.stdout)
+                except ValueError:
+                    action["json"] = None
+            except (OSError, subprocess.SubprocessError) as error:
+                action["error"] = repr(error)
+            action["t_end"] = self.t()
+            action["seconds"] = round(action["t_end"] - action["t_start"], 3)
+
+    def _run_action_via_api(self, action: dict[str, Any]) -> None:
+        """The button's own path: POST /api/v3/plugins/action {plugin_id, action_id, params: {}} to the
+        host's Flask app, imported into this process (the host then runs ``python3 <script>`` with
+        ``os.environ`` plus LEDMATRIX_ROOT and this process's stdin)."""
+        assert self.scratch is not None
+        os.environ["ERROR_STATUS_CACHE_DIR"] = str(self.scratch / "cache")  # copied into the script's env
+        action["command"] = "POST /api/v3/plugins/action"
+        action["es_turn_since"] = self.es_on_screen_since()
+        try:
+            if getattr(self, "_web_client", None) is None:
+                import web_interface.app as webapp
+
+                webapp._reconciliation_started = True
+                self._web_client = webapp.app.test_client()
+            action["t_start"] = self.t()
+            response = self._web_client.post("/api/v3/plugins/action", json={
+                "plugin_id": ES_ID, "action_id": action["name"], "params": {}})
+            action["rc"] = f"HTTP {response.status_code}"
+            action["json"] = response.get_json(silent=True)
+            action["stdout"] = response.get_data(as_text=True)[-4000:]
+        except Exception as error:
+            action.setdefault("t_start", self.t())
+            action["error"] = repr(error)
+        action["t_end"] = self.t()
+        action["seconds"] = round(action["t_end"] - action["t_start"], 3)
+
+
+def parse_action_spec(spec: str) -> dict[str, Any]:
+    """'acknowledge@40' or 'test-alert@60:es' -> {name, at, wait_es}."""
+    name, sep, when = spec.partition("@")
+    if not sep or not name:
+        raise RigError(f"--web-action wants NAME@T[:es][:api], got {spec!r}")
+    when, *flags = when.split(":")
+    unknown = [f for f in flags if f not in ("es", "api")]
+    if unknown:
+        raise RigError(f"--web-action: unknown suffix {unknown[0]!r} in {spec!r}")
+    try:
+        at = float(when)
+    except ValueError:
+        raise RigError(f"--web-action: bad time in {spec!r}") from None
+    return {"name": name, "at": at, "wait_es": "es" in flags, "via": "api" if "api" in flags else "script"}
+
+
+def analyse_actions(rig: Rig, frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per action: what error-status showed before and after it, when its frames changed, and
+    LED-look PNGs of the last frame before and the first ones after (``actions/``)."""
+    out = []
+    es_frames = [f for f in frames if f["plugin"] == ES_ID]
+    es_dwells = [d for d in rig.dwells if d["plugin"] == ES_ID]
+    actions = [a for a in rig.actions if "t_start" in a]
+    folder = rig.out / "actions"
+    folder.mkdir(exist_ok=True)
+    for index, action in enumerate(actions):
+        start, end = action["t_start"], action.get("t_end", action["t_start"])
+        until = actions[index + 1]["t_start"] if index + 1 < len(actions) else 1e9
+        before = [f for f in es_frames if start - 30 <= f["t"] < start]
+        after = [f for f in es_frames if start <= f["t"] < until]
+        seen = {f["digest"] for f in before}
+        looks_before = Counter(f.get("look") for f in before)
+        first_new = next((f for f in after if f["digest"] not in seen), None)
+        # "changed": the first frame after the start whose look differs from the last one before it
+        last = before[-1] if before else None
+        first_other_look = next((f for f in after if last is None or f.get("look") != last.get("look")), None)
+        board_change = next((c for c in rig.board_changes if c["t"] >= start), None)
+        windows = {}
+        for lo, hi in ((0, 5), (5, 20), (20, 60), (60, 120)):
+            sel = [f for f in after if start + lo <= f["t"] < start + hi]
+            windows[f"{lo}-{hi}s"] = dict(Counter(f.get("look") for f in sel))
+        dwells_after = [d for d in es_dwells if start <= d["t"] < until]
+        entry = {
+            "name": action["name"], "via": action.get("via"), "t_start": start, "t_end": end,
+            "seconds": action.get("seconds"),
+            "rc": action.get("rc"), "json": action.get("json"), "stderr": action.get("stderr"),
+            "error": action.get("error"), "es_on_screen_at_start_since": action.get("es_turn_since"),
+            "es_frames_30s_before": len(before), "looks_before": dict(looks_before),
+            "last_frame_before": {k: last.get(k) for k in ("t", "look", "digest", "png_led")} if last else None,
+            "first_es_frame_after_start_t": after[0]["t"] if after else None,
+            "first_unseen_frame_t": first_new["t"] if first_new else None,
+            "first_other_look": ({k: first_other_look.get(k) for k in ("t", "look", "png_led")}
+                                 if first_other_look else None),
+            "board_change_after": ({"t": board_change["t"], "alerts": board_change["alerts"]}
+                                   if board_change else None),
+            "looks_after_windows": windows,
+            "es_dwells_after": dict(Counter(str(d["result"]) for d in dwells_after)),
+            "es_frames_until_next_action": len(after),
+            "pngs": [],
+        }
+        picks = [("before", last)]
+        applied = [f for f in after if f["t"] >= end + 0.2]
+        if applied:
+            picks.append(("after_applied", applied[0]))
+        entry["first_es_frame_after_applied"] = (
+            {k: applied[0].get(k) for k in ("t", "look", "digest")} if applied else None)
+        es_turns = [t for t in rig.turns if t["plugin"] == ES_ID and start < t["start"] < until]
+        entry["es_turns_after"] = [{"start": t["start"], "end": t["end"], "frames": t.get("frames")}
+                                   for t in es_turns[:12]]
+        for number, turn in enumerate(es_turns[:3], 1):
+            first = next((f for f in after if turn["start"] <= f["t"] <= (turn["end"] or 1e9)), None)
+            if first is not None:
+                picks.append((f"turn{number}", first))
+        for lo in (60, 75):
+            later = [f for f in after if f["t"] >= end + lo]
+            if later:
+                picks.append((f"after_{lo}s", later[0]))
+        for label, frame in picks:
+            if frame is None or "_image" not in frame:
+                continue
+            name = f"{index:02d}_{action['name']}_{label}_{frame['t']:07.2f}s_{frame.get('look')}.png"
+            led_look(frame["_image"], rig.args.led_cell, 1).save(folder / name)
+            entry["pngs"].append(f"actions/{name}")
+        out.append(entry)
+    for action in rig.actions:
+        if "t_start" not in action:
+            out.append({"name": action["name"], "skipped": action.get("skipped")})
+    return out
 
 
 # ------------------------------------------------------------------------------------------ web
@@ -1012,13 +1195,82 @@ def get_path(data: Any, path: str) -> Any:
     return node
 
 
+def shown_value(fields: list[dict[str, Any]], path: str) -> Any:
+    """What the browser shows for a schema leaf: a checkbox checked or not, the select's chosen
+    option (the first when none is selected), an input's value; several inputs (x.0, x.1...) listed."""
+    mine = [f for f in fields if f.get("name") and (f["name"] == path or f["name"].startswith(path + ".")
+                                                   or f["name"] == path + "[]")]
+    if not mine:
+        return "<no field>"
+    shown = []
+    for f in mine:
+        if f["kind"] == "select":
+            chosen = [o for o in f["options"] if o["selected"]]
+            shown.append(chosen[0]["value"] if chosen else
+                         f"{f['options'][0]['value'] if f['options'] else None} (first; none selected)")
+        elif f["kind"] == "input" and f["type"] in ("checkbox", "radio"):
+            shown.append("checked" if f["checked"] else "unchecked")
+        elif f["kind"] == "input" and f["type"] == "hidden":
+            continue
+        else:
+            shown.append(f["value"])
+    return shown[0] if len(shown) == 1 else shown
+
+
+def parse_with_plugin(rig: Rig, before: Any, after: Any) -> dict[str, Any]:
+    """The saved section read by error-status's own parser (imported from --plugin-repo's plugin/
+    directory), compared with ``PluginSettings()`` field by field."""
+    import dataclasses
+
+    plugin_dir = str(Path(rig.args.plugin_repo).resolve() / "plugin")
+    if plugin_dir not in sys.path:
+        sys.path.insert(0, plugin_dir)
+    try:
+        from error_status.ledmatrix.config import PluginSettings, parse_settings
+    except Exception as error:
+        return {"error": f"import: {error!r}"}
+
+    def flat(obj: Any, prefix: str = "") -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                out.update(flat(value, f"{prefix}{f.name}."))
+            else:
+                out[f"{prefix}{f.name}"] = repr(value)
+        return out
+
+    defaults = flat(PluginSettings())
+    result: dict[str, Any] = {"plugin_dir": plugin_dir}
+    written = getattr(rig, "config_written", {}).get(ES_ID) or {}
+    for label, section in (("written_by_rig", written), ("before", before), ("after", after)):
+        try:
+            parsed = flat(parse_settings(section))
+        except Exception as error:
+            result[label] = {"error": repr(error)}
+            continue
+        result[label] = {"diff_from_defaults": {k: {"default": defaults[k], "parsed": v}
+                                                for k, v in parsed.items() if defaults.get(k) != v}}
+    for label, section in (("after_equals_before", before), ("after_equals_written_by_rig", written)):
+        try:
+            result[label] = flat(parse_settings(section)) == flat(parse_settings(after))
+        except Exception as error:
+            result[label] = repr(error)
+    return result
+
+
 def run_web_checks(rig: Rig) -> dict[str, Any]:
     """In-process Flask test client against the scratch root: the plugin config form and web_ui_actions."""
     assert rig.scratch is not None
     result: dict[str, Any] = {}
+    rig.config_before_web = (rig.scratch / "config" / "config.json").read_text()
+    result["es_section_written_by_rig"] = getattr(rig, "config_written", {}).get(ES_ID, "<absent>")
     import web_interface.app as webapp
 
     webapp._reconciliation_started = True  # no store reinstall attempts (network) from the scratch root
+    wanted_early = {c.strip() for c in rig.args.web_check.split(",") if c.strip()}
+    if "serve" in wanted_early:
+        add_open_tab_route(webapp.app)  # before the app's first request (Flask refuses routes after it)
     client = webapp.app.test_client()
     config_path = rig.scratch / "config" / "config.json"
     wanted = {c.strip() for c in rig.args.web_check.split(",") if c.strip()}
@@ -1049,6 +1301,7 @@ def run_web_checks(rig: Rig) -> dict[str, Any]:
                 "path": path, "type": prop.get("type"),
                 "x-widget": prop.get("x-widget") or prop.get("x_widget"),
                 "default": prop.get("default"), "before": get_path(before, path),
+                "shown": shown_value(parser.fields, path),
                 "form_sent": {n: posted[n] for n in names} or "<not sent>",
                 "saved": get_path(after, path),
             })
@@ -1059,7 +1312,11 @@ def run_web_checks(rig: Rig) -> dict[str, Any]:
             "post_response": response.get_json(silent=True) or response.get_data(as_text=True)[:500],
             "config_before": before, "config_after": after, "fields": rows,
             "posted_pairs": pairs,
+            "config_section_present_before": plugin in json.loads(rig.config_before_web)
+            if getattr(rig, "config_before_web", None) else None,
         }
+        if plugin == ES_ID:
+            result["form"]["parsed"] = parse_with_plugin(rig, before, after)
     if "action" in wanted:
         actions = []
         for action_id, params in (("probe", {}), ("probe", {"x": 1}), ("probe-plain", {"mode": "plain"}),
@@ -1072,6 +1329,10 @@ def run_web_checks(rig: Rig) -> dict[str, Any]:
                             "json": response.get_json(silent=True)})
         page = client.get("/v3/partials/plugin-config/es-check-action").get_data(as_text=True)
         result["action"] = {"calls": actions, "buttons_in_page": page.count("executePluginAction(")}
+    if "serve" in wanted:
+        result["serve"] = serve_and_screenshot(rig, webapp.app)
+    if "load" in wanted:
+        result["load"] = load_in_web_process(rig, webapp)
     try:
         from src.cache_manager import CacheManager
 
@@ -1081,6 +1342,124 @@ def run_web_checks(rig: Rig) -> dict[str, Any]:
     return result
 
 
+OPEN_TAB_SCRIPT = """
+<script>
+// host_check: open the tab %(tab)s as a click on its nav button would (Alpine's activeTab).
+(function () {
+  var tries = 0;
+  function open() {
+    tries += 1;
+    var data = window.Alpine && window.Alpine.$data ? window.Alpine.$data(document.body) : null;
+    var known = data && (data.installedPlugins || []).some(function (p) { return p.id === %(tab_js)s; });
+    if (data && (known || tries > 40)) { data.activeTab = %(tab_js)s; return; }
+    if (tries < 80) { setTimeout(open, 100); }
+  }
+  window.addEventListener('load', function () { setTimeout(open, 200); });
+})();
+</script>
+"""
+
+
+# The page's server-sent-event streams (stats, display preview, logs) never end, and Chromium's virtual
+# time does not advance while a request is pending, so the screenshot would never be taken: the rig's
+# copy of the page gets an EventSource that never connects (nothing else on the page changes).
+NO_STREAMS_SCRIPT = """<script>
+// host_check: no server-sent-event streams in this copy of the page (a headless screenshot waits for them).
+window.EventSource = function () { this.readyState = 2; this.close = function () {};
+  this.addEventListener = function () {}; this.removeEventListener = function () {}; };
+window.EventSource.CONNECTING = 0; window.EventSource.OPEN = 1; window.EventSource.CLOSED = 2;
+</script>"""
+
+
+def add_open_tab_route(app: Any) -> None:
+    """``/host-check/open-tab/<tab>``: the host's own ``/v3/`` page with a script that opens ``tab``
+    (a plugin id) once Alpine runs: the v3 UI has no URL for a plugin's tab, and a headless
+    screenshot cannot click. Served by the rig, in-process; nothing in the host changes."""
+    from flask import Response
+
+    def open_tab(tab: str) -> Any:
+        page = app.test_client().get("/v3/").get_data(as_text=True)
+        script = OPEN_TAB_SCRIPT % {"tab": tab, "tab_js": json.dumps(tab)}
+        page = page.replace("<head>", "<head>" + NO_STREAMS_SCRIPT, 1)
+        return Response(page.replace("</body>", script + "</body>", 1), mimetype="text/html")
+
+    app.add_url_rule("/host-check/open-tab/<tab>", "host_check_open_tab", open_tab)
+
+
+def serve_and_screenshot(rig: Rig, app: Any) -> dict[str, Any]:
+    """Serve the host's Flask app on 127.0.0.1 (a free port) and take each --web-screenshot with
+    headless Chromium; then keep serving for --web-serve-seconds (0: stop at once)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", rig.args.web_port, app, threaded=True)
+    port = server.server_port
+    threading.Thread(target=server.serve_forever, name="host-check-web", daemon=True).start()
+    out: dict[str, Any] = {"url": f"http://127.0.0.1:{port}", "shots": []}
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    for spec in rig.args.web_screenshot or []:
+        target, _, png = spec.rpartition("=")
+        if not target:
+            raise RigError(f"--web-screenshot wants URLPATH=PNG, got {spec!r}")
+        url = f"http://127.0.0.1:{port}{target if target.startswith('/') else '/' + target}"
+        shot: dict[str, Any] = {"url": url, "png": str(Path(png).resolve())}
+        if chromium is None:
+            shot["error"] = "no chromium on PATH (apt-get install -y chromium)"
+            out["shots"].append(shot)
+            continue
+        profile = tempfile.mkdtemp(prefix="host-check-chromium-")
+        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                   f"--user-data-dir={profile}", f"--screenshot={shot['png']}",
+                   f"--window-size={rig.args.web_window}",
+                   f"--virtual-time-budget={int(rig.args.web_screenshot_wait * 1000)}", url]
+        shot["command"] = command
+        started = time.monotonic()
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+            shot["rc"] = done.returncode
+            shot["stderr_tail"] = done.stderr[-800:]
+        except (OSError, subprocess.SubprocessError) as error:
+            shot["error"] = repr(error)
+        shot["seconds"] = round(time.monotonic() - started, 2)
+        shot["exists"] = Path(shot["png"]).is_file()
+        shutil.rmtree(profile, ignore_errors=True)
+        out["shots"].append(shot)
+    if rig.args.web_serve_seconds > 0:
+        print(f"host_check: serving {out['url']} for {rig.args.web_serve_seconds}s", flush=True)
+        time.sleep(rig.args.web_serve_seconds)
+    server.shutdown()
+    return out
+
+
+def load_in_web_process(rig: Rig, webapp: Any) -> dict[str, Any]:
+    """What the web process does after an install, an update or an enable toggle
+    (``api_v3.plugin_manager.load_plugin``/``reload_plugin``): load error-status into the web app's
+    own PluginManager (no display manager, no cache manager), then watch it for --web-load-seconds:
+    the threads it left, config.json, and the WARNING+ records its loggers wrote."""
+    assert rig.scratch is not None
+    pm = webapp.plugin_manager
+    root_logger = logging.getLogger()
+    if rig.log is not None and rig.log not in root_logger.handlers:  # the web app's import re-set logging
+        root_logger.addHandler(rig.log)
+    before_threads = {t.name for t in threading.enumerate()}
+    logged_before = len(rig.log.records) if rig.log else 0
+    pm.discover_plugins()
+    started = time.monotonic()
+    ok = pm.load_plugin(ES_ID)
+    out: dict[str, Any] = {"load_plugin": ok, "state": jsonable(pm.state_manager.get_state_info(ES_ID))}
+    time.sleep(rig.args.web_load_seconds)
+    out["seconds_watched"] = round(time.monotonic() - started, 1)
+    out["new_threads"] = sorted({t.name for t in threading.enumerate()} - before_threads)
+    out["config_after"] = json.loads((rig.scratch / "config" / "config.json").read_text()).get(ES_ID)
+    records = rig.log.records[logged_before:] if rig.log else []
+    mine = [r for r in records if "error_status" in r["logger"] or ES_ID in r["logger"]]
+    out["plugin_log_records"] = len(mine)
+    out["plugin_log_groups"] = [{"level": k[0], "logger": k[1], "message": k[2], "count": n} for k, n in
+                                Counter((r["level"], r["logger"], r["message"][:160]) for r in mine).most_common(8)]
+    out["plugin_log_first_last_t"] = [mine[0]["t"], mine[-1]["t"]] if mine else None
+    return out
+
+
 def print_web_summary(rig: Rig, web: dict[str, Any]) -> None:
     p = print
     p(f"== host_check web: out={rig.out / 'web.json'}  web process cache dir: {web.get('web_cache_dir')}")
@@ -1088,11 +1467,34 @@ def print_web_summary(rig: Rig, web: dict[str, Any]) -> None:
     if form:
         p(f"form for {form['plugin']}: GET {form['get_status']}, POST {form['post_status']} "
           f"{json.dumps(form['post_response'])[:160]}")
+        p(f"error-status section the rig wrote: {json.dumps(web.get('es_section_written_by_rig'))}")
+        p(f"section in config.json before: {form.get('config_section_present_before')}  "
+          f"before={json.dumps(form['config_before'])}")
         for row in form["fields"]:
             flag = "" if row["saved_equals_default"] else "   <-- saved != default"
             p(f"  {row['path']:<28} {row['type']!s:<8} default={json.dumps(row['default'])} "
-              f"before={json.dumps(row['before'])} sent={json.dumps(row['form_sent'])} "
-              f"saved={json.dumps(row['saved'])}{flag}")
+              f"before={json.dumps(row['before'])} shown={json.dumps(row['shown'])} "
+              f"sent={json.dumps(row['form_sent'])} saved={json.dumps(row['saved'])}{flag}")
+        parsed = form.get("parsed")
+        if parsed:
+            for label in ("written_by_rig", "before", "after"):
+                p(f"parse_settings({label}) vs PluginSettings(): {json.dumps(parsed.get(label))}")
+            p(f"parse_settings(after) == parse_settings(before): {parsed.get('after_equals_before')}; "
+              f"== parse_settings(written_by_rig): {parsed.get('after_equals_written_by_rig')}")
+    serve = web.get("serve")
+    if serve:
+        p(f"served {serve['url']}")
+        for shot in serve["shots"]:
+            p(f"  screenshot {shot['url']} -> {shot['png']} (exists {shot.get('exists')}, rc {shot.get('rc')}, "
+              f"{shot.get('seconds')}s){' ' + shot['error'] if shot.get('error') else ''}")
+    load = web.get("load")
+    if load:
+        p(f"loaded into the web process's PluginManager: {load['load_plugin']} (state {load['state'].get('state')}); "
+          f"after {load['seconds_watched']}s new threads {load['new_threads']}; its loggers wrote "
+          f"{load['plugin_log_records']} WARNING+ records (t {load['plugin_log_first_last_t']})")
+        for group in load["plugin_log_groups"]:
+            p(f"  {group['count']:4d}x {group['level']} {group['logger']}: {group['message']}")
+        p(f"  config.json {ES_ID} after: {json.dumps(load['config_after'])}")
     action = web.get("action")
     if action:
         p(f"web_ui_actions: {action['buttons_in_page']} buttons rendered")
@@ -1264,6 +1666,7 @@ def build_report(rig: Rig) -> dict[str, Any]:
                                           for h in logging.getLogger(name).handlers]
                          for name in ("", "plugin", f"plugin.{ES_ID}")},
         "notes": rig.notes[:50],
+        "web_actions": analyse_actions(rig, frames) if rig.actions else [],
         "frames": [{k: v for k, v in f.items() if not k.startswith("_")} for f in frames],
     }
     try:
@@ -1398,6 +1801,28 @@ def print_summary(rig: Rig, report: dict[str, Any]) -> None:
         tags = (f" [{group['plugin_id']}]" if group["plugin_id"] else "") + (
             f" (traceback in {group['traceback_plugin']})" if group["traceback_plugin"] else "")
         p(f"  {group['count']:4d}x {group['level']:<7} {group['logger']}{tags}: {group['template'][:90]}")
+    for action in report.get("web_actions") or []:
+        if "t_start" not in action:
+            p(f"web action {action['name']}: skipped ({action.get('skipped')})")
+            continue
+        p(f"web action {action['name']} ({action.get('via')}): {action['t_start']}s..{action['t_end']}s "
+          f"({action['seconds']}s) "
+          f"rc {action['rc']} -> {json.dumps(action['json'])[:400]}")
+        if action.get("stderr"):
+            p(f"    stderr: {action['stderr'][-300:]!r}")
+        last = action["last_frame_before"]
+        other = action["first_other_look"]
+        p(f"    es on screen since {action['es_on_screen_at_start_since']}; before: {action['looks_before']} "
+          f"(last {last['t'] if last else None} {last['look'] if last else None}); first es frame after "
+          f"{action['first_es_frame_after_start_t']}, first unseen {action['first_unseen_frame_t']}, "
+          f"first other look {other['t'] if other else None} {other['look'] if other else None}")
+        change = action["board_change_after"]
+        p(f"    board change at {change['t'] if change else None}: "
+          f"{[(a['plugin_id'], a['severity'], a['error_type']) for a in change['alerts']] if change else None}")
+        p(f"    first es frame after applied: {action['first_es_frame_after_applied']}; es turns after "
+          f"(start, frames): {[(t['start'], t['frames']) for t in action['es_turns_after'][:6]]}")
+        p(f"    looks after: {action['looks_after_windows']}; es display() results after: "
+          f"{action['es_dwells_after']}; pngs {action['pngs']}")
     for check in rig.checks:
         p(f"CHECK {'PASS' if check['ok'] else 'FAIL'} {check['name']}: {check['detail']}")
     for note in rig.notes[:5]:
@@ -1453,8 +1878,36 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="host circuit breaker half-open timeout (default 60)")
     ap.add_argument("--hook", action="append", help="Python file with on_ready/on_frame/on_sample/on_end")
     ap.add_argument("--web-check", help="instead of the display run: 'form' (render the plugin config form, "
-                    "submit it as a browser would, diff config.json) and/or 'action' (web_ui_actions probes)")
+                    "submit it as a browser would, diff config.json), 'action' (web_ui_actions probes) and/or "
+                    "'serve' (serve the app on 127.0.0.1, take --web-screenshot) and/or 'load' (load error-status into the "
+                    "web app's PluginManager, as the web process does after an install/update/enable, and watch it)")
     ap.add_argument("--web-form-plugin", default=ES_ID, help="plugin whose config form --web-check form uses")
+    ap.add_argument("--web-after-run", action="store_true",
+                    help="run the display first (--seconds), then the --web-check checks on the same scratch "
+                    "root (e.g. after error-status rewrote its config.json section)")
+    ap.add_argument("--es-section", metavar="JSON|absent",
+                    help="error-status's whole config.json entry, replacing the rig's default "
+                    "(--es-config is ignored); 'absent': no entry at all")
+    ap.add_argument("--web-screenshot", action="append", metavar="URLPATH=PNG",
+                    help="with --web-check serve: a headless Chromium screenshot of this path of the served "
+                    "app ('/host-check/open-tab/<plugin>' is the /v3/ page with that plugin's tab open)")
+    ap.add_argument("--web-port", type=int, default=0, help="--web-check serve: port on 127.0.0.1 (0: any free)")
+    ap.add_argument("--web-window", default="1280,2200", help="screenshot window size W,H")
+    ap.add_argument("--web-screenshot-wait", type=float, default=15.0,
+                    help="Chromium's --virtual-time-budget, seconds (the page's scripts run meanwhile)")
+    ap.add_argument("--web-load-seconds", type=float, default=70.0,
+                    help="--web-check load: how long to watch error-status loaded in the web process")
+    ap.add_argument("--web-serve-seconds", type=float, default=0.0,
+                    help="--web-check serve: keep serving this long after the screenshots")
+    ap.add_argument("--web-action", action="append", metavar="NAME@T[:es][:api]",
+                    help="during the display run, T seconds after run() starts, run error-status's "
+                    "web_actions/NAME.py as the web process does (python3 from PATH, LEDMATRIX_ROOT=<scratch>, "
+                    "ERROR_STATUS_CACHE_DIR=<scratch>/cache, CWD the scratch root, stdin '{}'); ':es' waits "
+                    "further until error-status has been on screen for a second; ':api' posts the button's request "
+                    "to the host's own /api/v3/plugins/action instead (its Flask app imported in-process). Repeatable")
+    ap.add_argument("--web-action-stdin", choices=["json", "devnull"], default="json",
+                    help="the action's stdin: '{}' (the JSON an API caller sends) or /dev/null (a button "
+                    "under systemd)")
     ap.add_argument("--stop-grace", type=float, default=20.0, help="watchdog: seconds past the deadline")
     ap.add_argument("--scratch-parent", help="where the scratch host root is made (default: system temp)")
     ap.add_argument("--keep-scratch", action="store_true", help="do not delete the scratch host root")
@@ -1480,7 +1933,7 @@ def main(argv: list[str]) -> int:
     try:
         rig.prepare_scratch()
         rig.setup_process()
-        if args.web_check:
+        if args.web_check and not args.web_after_run:
             web = run_web_checks(rig)
             (rig.out / "web.json").write_text(json.dumps(web, indent=1, default=repr), encoding="utf-8")
             print_web_summary(rig, web)
@@ -1511,6 +1964,14 @@ def main(argv: list[str]) -> int:
             writer.join(timeout=60)
     report = build_report(rig)
     run_expectations(rig, report)
+    if args.web_check and args.web_after_run and status == 0:
+        try:
+            web = run_web_checks(rig)
+            (rig.out / "web.json").write_text(json.dumps(web, indent=1, default=repr), encoding="utf-8")
+            report["web"] = web
+        except Exception:
+            traceback.print_exc()
+            status = 2
     for hook in rig.hooks:
         if hasattr(hook, "on_end"):
             try:
@@ -1524,6 +1985,8 @@ def main(argv: list[str]) -> int:
     except Exception as error:
         rig.notes.append(f"contact sheet: {error!r}")
     print_summary(rig, report)
+    if report.get("web"):
+        print_web_summary(rig, report["web"])
     if rig.log:
         rig.log.close()
     if rig.scratch and not args.keep_scratch:
