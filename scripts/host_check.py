@@ -1053,7 +1053,8 @@ def analyse_actions(rig: Rig, frames: list[dict[str, Any]]) -> list[dict[str, An
             "rc": action.get("rc"), "json": action.get("json"), "stderr": action.get("stderr"),
             "error": action.get("error"), "es_on_screen_at_start_since": action.get("es_turn_since"),
             "es_frames_30s_before": len(before), "looks_before": dict(looks_before),
-            "last_frame_before": {k: last.get(k) for k in ("t", "look", "digest", "png_led")} if last else None,
+            "last_frame_before": ({k: last.get(k) for k in ("t", "look", "digest", "png_led")}
+                                  if last else None),
             "first_es_frame_after_start_t": after[0]["t"] if after else None,
             "first_unseen_frame_t": first_new["t"] if first_new else None,
             "first_other_look": ({k: first_other_look.get(k) for k in ("t", "look", "png_led")}
@@ -1407,7 +1408,8 @@ def serve_and_screenshot(rig: Rig, app: Any) -> dict[str, Any]:
             out["shots"].append(shot)
             continue
         profile = tempfile.mkdtemp(prefix="host-check-chromium-")
-        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                   "--no-first-run",
                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
                    f"--user-data-dir={profile}", f"--screenshot={shot['png']}",
                    f"--window-size={rig.args.web_window}",
@@ -1454,8 +1456,9 @@ def load_in_web_process(rig: Rig, webapp: Any) -> dict[str, Any]:
     records = rig.log.records[logged_before:] if rig.log else []
     mine = [r for r in records if "error_status" in r["logger"] or ES_ID in r["logger"]]
     out["plugin_log_records"] = len(mine)
-    out["plugin_log_groups"] = [{"level": k[0], "logger": k[1], "message": k[2], "count": n} for k, n in
-                                Counter((r["level"], r["logger"], r["message"][:160]) for r in mine).most_common(8)]
+    groups = Counter((r["level"], r["logger"], r["message"][:160]) for r in mine).most_common(8)
+    out["plugin_log_groups"] = [{"level": level, "logger": name, "message": message, "count": n}
+                                for (level, name, message), n in groups]
     out["plugin_log_first_last_t"] = [mine[0]["t"], mine[-1]["t"]] if mine else None
     return out
 
@@ -1485,11 +1488,13 @@ def print_web_summary(rig: Rig, web: dict[str, Any]) -> None:
     if serve:
         p(f"served {serve['url']}")
         for shot in serve["shots"]:
-            p(f"  screenshot {shot['url']} -> {shot['png']} (exists {shot.get('exists')}, rc {shot.get('rc')}, "
-              f"{shot.get('seconds')}s){' ' + shot['error'] if shot.get('error') else ''}")
+            p(f"  screenshot {shot['url']} -> {shot['png']} (exists {shot.get('exists')}, "
+              f"rc {shot.get('rc')}, {shot.get('seconds')}s)"
+              f"{' ' + shot['error'] if shot.get('error') else ''}")
     load = web.get("load")
     if load:
-        p(f"loaded into the web process's PluginManager: {load['load_plugin']} (state {load['state'].get('state')}); "
+        p(f"loaded into the web process's PluginManager: {load['load_plugin']} "
+          f"(state {load['state'].get('state')}); "
           f"after {load['seconds_watched']}s new threads {load['new_threads']}; its loggers wrote "
           f"{load['plugin_log_records']} WARNING+ records (t {load['plugin_log_first_last_t']})")
         for group in load["plugin_log_groups"]:
@@ -1817,8 +1822,9 @@ def print_summary(rig: Rig, report: dict[str, Any]) -> None:
           f"{action['first_es_frame_after_start_t']}, first unseen {action['first_unseen_frame_t']}, "
           f"first other look {other['t'] if other else None} {other['look'] if other else None}")
         change = action["board_change_after"]
-        p(f"    board change at {change['t'] if change else None}: "
-          f"{[(a['plugin_id'], a['severity'], a['error_type']) for a in change['alerts']] if change else None}")
+        summary = ([(a['plugin_id'], a['severity'], a['error_type']) for a in change['alerts']]
+                   if change else None)
+        p(f"    board change at {change['t'] if change else None}: {summary}")
         p(f"    first es frame after applied: {action['first_es_frame_after_applied']}; es turns after "
           f"(start, frames): {[(t['start'], t['frames']) for t in action['es_turns_after'][:6]]}")
         p(f"    looks after: {action['looks_after_windows']}; es display() results after: "
@@ -1878,9 +1884,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="host circuit breaker half-open timeout (default 60)")
     ap.add_argument("--hook", action="append", help="Python file with on_ready/on_frame/on_sample/on_end")
     ap.add_argument("--web-check", help="instead of the display run: 'form' (render the plugin config form, "
-                    "submit it as a browser would, diff config.json), 'action' (web_ui_actions probes) and/or "
-                    "'serve' (serve the app on 127.0.0.1, take --web-screenshot) and/or 'load' (load error-status into the "
-                    "web app's PluginManager, as the web process does after an install/update/enable, and watch it)")
+                    "submit it as a browser would, diff config.json), 'action' (web_ui_actions probes) "
+                    "and/or 'serve' (serve the app on 127.0.0.1, take --web-screenshot) and/or 'load' (load "
+                    "error-status into the web app's PluginManager, as the web process does after an "
+                    "install/update/enable, and watch it)")
     ap.add_argument("--web-form-plugin", default=ES_ID, help="plugin whose config form --web-check form uses")
     ap.add_argument("--web-after-run", action="store_true",
                     help="run the display first (--seconds), then the --web-check checks on the same scratch "
@@ -1891,7 +1898,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--web-screenshot", action="append", metavar="URLPATH=PNG",
                     help="with --web-check serve: a headless Chromium screenshot of this path of the served "
                     "app ('/host-check/open-tab/<plugin>' is the /v3/ page with that plugin's tab open)")
-    ap.add_argument("--web-port", type=int, default=0, help="--web-check serve: port on 127.0.0.1 (0: any free)")
+    ap.add_argument("--web-port", type=int, default=0,
+                    help="--web-check serve: port on 127.0.0.1 (0: any free)")
     ap.add_argument("--web-window", default="1280,2200", help="screenshot window size W,H")
     ap.add_argument("--web-screenshot-wait", type=float, default=15.0,
                     help="Chromium's --virtual-time-budget, seconds (the page's scripts run meanwhile)")
@@ -1901,10 +1909,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                     help="--web-check serve: keep serving this long after the screenshots")
     ap.add_argument("--web-action", action="append", metavar="NAME@T[:es][:api]",
                     help="during the display run, T seconds after run() starts, run error-status's "
-                    "web_actions/NAME.py as the web process does (python3 from PATH, LEDMATRIX_ROOT=<scratch>, "
-                    "ERROR_STATUS_CACHE_DIR=<scratch>/cache, CWD the scratch root, stdin '{}'); ':es' waits "
-                    "further until error-status has been on screen for a second; ':api' posts the button's request "
-                    "to the host's own /api/v3/plugins/action instead (its Flask app imported in-process). Repeatable")
+                    "web_actions/NAME.py as the web process does (python3 from PATH, "
+                    "LEDMATRIX_ROOT=<scratch>, ERROR_STATUS_CACHE_DIR=<scratch>/cache, CWD the scratch root, "
+                    "stdin '{}'); ':es' waits further until error-status has been on screen for a second; "
+                    "':api' posts the button's request to the host's own /api/v3/plugins/action instead "
+                    "(its Flask app imported in-process). Repeatable")
     ap.add_argument("--web-action-stdin", choices=["json", "devnull"], default="json",
                     help="the action's stdin: '{}' (the JSON an API caller sends) or /dev/null (a button "
                     "under systemd)")

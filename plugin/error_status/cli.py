@@ -22,9 +22,11 @@ from .fleet import FleetService, MetricsUnavailable, parse_fleet_settings
 from .fleet.watch import watch
 from .model import BoardSnapshot, HealthState, PluginHealth
 from .panels import PANEL_KINDS, MemoryPanel, Panel, PanelUnavailable, Recorder, open_panel
+from .panels.picture import render_picture, side_by_side
 from .panels.recording import FrameLog
 from .render import Renderer
 from .render.examples import SCENES
+from .render.mark import example_frames
 from .render.style import Style
 
 
@@ -263,6 +265,11 @@ def _pictures(args: argparse.Namespace) -> int:
         panel.show(renderer.render(SCENES[scene](), width, height, 0.0))
         path = directory / f"{scene}-{width}x{height}.png"
         panel.save_png(path, scale=scale, led=True)
+        print(f"wrote {path}")
+    for (width, height), scale in (((64, 32), 6), ((32, 16), 8)):
+        frames = example_frames((width, height))
+        path = directory / f"status-mark-{width}x{height}.png"
+        side_by_side([render_picture(frame, scale=scale, led=True) for frame in frames]).save(path)
         print(f"wrote {path}")
     log, _ = _record(64, 32, 60.0, 25.0, Style(scroll_speed=25.0), ManualClock())
     gif = directory / "demo-64x32.gif"

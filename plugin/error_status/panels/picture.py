@@ -18,6 +18,18 @@ def render_picture(image: Image.Image, *, scale: int = 1, led: bool = False) -> 
     return Image.composite(big, Image.new("RGB", size), _led_mask(image.size, scale))
 
 
+def side_by_side(pictures: list[Image.Image], gap: int = 8, background: tuple[int, int, int] = (40, 40, 40)
+                 ) -> Image.Image:
+    """Pictures in a row, ``gap`` px of ``background`` between them (top-aligned)."""
+    width = sum(p.width for p in pictures) + gap * max(0, len(pictures) - 1)
+    sheet = Image.new("RGB", (width, max(p.height for p in pictures)), background)
+    x = 0
+    for picture in pictures:
+        sheet.paste(picture, (x, 0))
+        x += picture.width + gap
+    return sheet
+
+
 def _led_mask(size: tuple[int, int], scale: int) -> Image.Image:
     """An "L" mask of one dot per LED: round when the dot is >= 5 px wide, square below."""
     cell = Image.new("L", (scale, scale), 0)

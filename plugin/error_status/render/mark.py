@@ -84,3 +84,29 @@ def stamp(frame: Image.Image, severity: Severity, colour: RGB, corner: str, now:
     left, top, _, _ = mark_box(corner, frame.size)
     patch = mark_patch(severity, mark_colour(severity, colour, now), mark_unit(frame.size[1]), corner)
     frame.paste(patch, (left, top))
+
+
+def example_frames(size: tuple[int, int]) -> list[Image.Image]:
+    """Another plugin's frame (a clock) without the mark, then with a warning, an error and a
+    critical mark in each corner of the four in turn (critical in its bright half): the README's
+    picture of the mark."""
+    from PIL import ImageDraw
+
+    from .face import load_face
+
+    height = size[1]
+    base = Image.new("RGB", size)
+    draw = ImageDraw.Draw(base)
+    face = load_face("6x10" if height < 32 else "9x15B", tracking=1)
+    face.draw(draw, (2, 1), "12:34", (255, 255, 255))
+    draw.rectangle((4, height - 5, 13, height - 2), fill=(0, 64, 255))
+    frames = [base]
+    for severity, corner in zip(Severity, CORNERS, strict=False):
+        frame = base.copy()
+        stamp(frame, severity, _EXAMPLE_COLOURS[severity], corner, now=0.0)
+        frames.append(frame)
+    return frames
+
+
+_EXAMPLE_COLOURS: dict[Severity, RGB] = {Severity.WARNING: (255, 176, 0), Severity.ERROR: (255, 96, 0),
+                                         Severity.CRITICAL: (255, 0, 0)}
