@@ -110,6 +110,26 @@ def test_a_port_in_use_is_a_problem_not_a_crash_unless_strict() -> None:
             FleetService(settings, version="1", registry=CollectorRegistry()).start(strict=True)
 
 
+def test_a_port_in_use_stops_the_endpoint_only_and_says_so(tmp_path: Path,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    textfile = tmp_path / "error_status.prom"
+    with fake_alertmanager() as fake:
+        taken = int(fake.url.rsplit(":", 1)[1])
+        settings = FleetSettings(metrics_port=taken, metrics_textfile=str(textfile))
+        fleet = FleetService(settings, version="1", registry=CollectorRegistry(), clock=ManualClock())
+        with caplog.at_level("ERROR"):
+            fleet.start()
+        try:
+            assert fleet.endpoint is None and fleet.textfile is not None
+            assert fleet.problems and fleet.problems[0].startswith("the metrics endpoint: ")
+            assert "error-status: the metrics endpoint is off: " in caplog.text
+            assert "metrics are off" not in caplog.text
+            fleet.cycle(StandInBoard())
+            assert "ledmatrix_error_status_info" in textfile.read_text()  # the textfile is still written
+        finally:
+            fleet.stop()
+
+
 def test_without_prometheus_client_metrics_say_what_to_install_and_alerts_still_come(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setitem(sys.modules, "prometheus_client", None)  # import now raises ImportError

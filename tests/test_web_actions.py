@@ -141,6 +141,9 @@ def test_snooze_shows_nothing_but_critical_and_the_turn_is_skipped(panel: Panel)
     snapshot = panel.driver.snapshot
     assert snapshot.snoozed and snapshot.alerts == ()
     assert panel.plugin.display(force_clear=True) is False
+    answered = ask(panel, "test-alert")  # snoozed: the answer says it does not show
+    message = answered["message"]
+    assert answered["applied"] and "snoozed" in message and "on the panel" not in message
     panel.fail("news", 7)  # critical
     panel.cycle()
     assert [a.plugin_id for a in panel.driver.snapshot.alerts] == ["news"]

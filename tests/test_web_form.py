@@ -9,13 +9,15 @@ as the schema default; nested objects as sections with the same rules.
 from __future__ import annotations
 
 import json
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from error_status.ledmatrix.config import ConfigError, PluginSettings, parse_settings
-from error_status.ledmatrix.config_migration import migrate, migrate_saved_config
+from error_status.ledmatrix.config_migration import NEW_DEFAULTS, migrate, migrate_saved_config
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "config_schema.json").read_text())
 
@@ -71,9 +73,31 @@ def test_keys_saved_under_the_old_names_are_still_read(old: dict[str, Any], new:
     assert migrated == parse_settings(migrate(old))
 
 
-def test_a_new_name_wins_over_an_old_one() -> None:
-    assert parse_settings({"show_all_clear": False, "hide_all_clear": False}).show_all_clear is True
-    assert migrate({"show_dots": False, "hide_dots": False}) == {"hide_dots": False}
+def test_a_new_name_set_away_from_its_default_wins_over_an_old_one() -> None:
+    assert parse_settings({"show_all_clear": True, "hide_all_clear": True}).show_all_clear is False
+    assert migrate({"show_dots": True, "hide_dots": True}) == {"hide_dots": True}
+    assert migrate({"dynamic_duration": {"max_duration_seconds": 60}, "max_duration_seconds": 90}) == {
+        "max_duration_seconds": 90}
+
+
+def test_the_new_names_defaults_are_the_settings_defaults() -> None:
+    for key, value in NEW_DEFAULTS.items():
+        assert parse_settings({key: value}) == PluginSettings(), key
+
+
+def test_a_form_saved_before_the_rename_keeps_what_the_old_names_said() -> None:
+    # The web form shows only the new names: saved untouched before the display service renamed
+    # the old ones, it adds every new boolean as false and every number at its default.
+    saved = {"show_all_clear": False, "show_dots": False, "capture_error_logs": False,
+             "dynamic_duration": {"enabled": False, "max_duration_seconds": 60},
+             "hide_all_clear": False, "hide_dots": False, "ignore_error_logs": False, "fixed_duration": False,
+             "max_duration_seconds": 120.0}
+    settings = parse_settings(saved)
+    assert not settings.show_all_clear and not settings.style.show_dots
+    assert not settings.aggregator.capture_error_logs and not settings.dynamic_duration
+    assert settings.max_duration_seconds == 60
+    assert migrate(saved) == {"hide_all_clear": True, "hide_dots": True, "ignore_error_logs": True,
+                              "fixed_duration": True, "max_duration_seconds": 60}
 
 
 def test_a_bad_value_under_an_old_name_is_refused_by_that_name() -> None:
@@ -119,3 +143,30 @@ def test_the_saved_config_is_rewritten_once_under_the_new_names() -> None:
                                             PluginManager(ConfigManager({"error-status": "junk"}))])
 def test_no_config_manager_or_an_odd_one_writes_nothing_and_raises_nothing(plugin_manager: object) -> None:
     assert migrate_saved_config(plugin_manager, "error-status") is False
+
+
+def test_in_the_web_process_nothing_runs_and_only_the_old_names_are_renamed() -> None:
+    # LEDMatrix's web process loads a plugin after an install, update or enable, with no display
+    # manager: no driver, no metrics endpoint, no poller may run there (they would fight the
+    # display process for the port and the textfile, and log every second).
+    from fleetservers import free_port
+    from hostdoubles import FakeCacheManager
+
+    from error_status import ErrorStatusPlugin
+
+    port = free_port()
+    config = {"enabled": True, "show_all_clear": False, "metrics_port": port}
+    manager = ConfigManager({"error-status": dict(config)})
+    before = set(threading.enumerate())
+    plugin = ErrorStatusPlugin(plugin_id="error-status", config=dict(config), display_manager=None,
+                               cache_manager=FakeCacheManager(), plugin_manager=PluginManager(manager))
+    try:
+        plugin.on_config_change({**config, "pattern_threshold": 2})
+        started = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+        assert started == []
+        assert manager.data["error-status"] == {"enabled": True, "hide_all_clear": True, "metrics_port": port}
+        assert plugin.display() is False and plugin.has_live_content() is False
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))  # nobody listens on the metrics port
+    finally:
+        plugin.cleanup()

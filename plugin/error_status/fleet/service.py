@@ -7,9 +7,9 @@ poller's thread and scraped metrics read the view published here (every ``metric
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ..clock import SYSTEM_CLOCK, Clock
 from ..model import Alert, BoardSnapshot
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from prometheus_client.registry import CollectorRegistry
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 METRICS_REFRESH = 5.0
 
@@ -56,7 +57,7 @@ class FleetService:
         self.settings = settings
         self._version = version
         self._clock = clock
-        self._registry = registry
+        self._registry_override = registry
         self._builder = ViewBuilder(limits)
         self._view = LatestView()
         self._refresh = metrics_refresh
@@ -78,24 +79,34 @@ class FleetService:
             self.poller = Poller(self.source.poll, self.settings.alertmanager_poll_seconds)
             self.poller.start()
         if self.settings.metrics_enabled and self.endpoint is None and self.textfile is None:
-            try:
-                self._start_metrics()
-            except (MetricsUnavailable, OSError, ValueError) as error:
-                if strict:
-                    self.stop()
-                    raise
-                self.problems = (*self.problems, f"metrics: {error}")
-                logger.error("error-status metrics are off: %s", error)
+            registry = self._feature("metrics", self._make_registry, strict)
+            if registry is not None and self.settings.metrics_textfile:
+                self.textfile = self._feature("the metrics textfile", lambda: TextfileWriter(
+                    registry, self.settings.metrics_textfile), strict)
+            if registry is not None and self.settings.metrics_port:
+                self.endpoint = self._feature("the metrics endpoint", lambda: self._start_endpoint(registry),
+                                              strict)
 
-    def _start_metrics(self) -> None:
+    def _feature(self, name: str, start: Callable[[], _T], strict: bool) -> _T | None:
+        """``start()``, or None when it cannot (said once, listed in ``problems``; raised if strict)."""
+        try:
+            return start()
+        except (MetricsUnavailable, OSError, ValueError) as error:
+            if strict:
+                self.stop()
+                raise
+            self.problems = (*self.problems, f"{name}: {error}")
+            logger.error("error-status: %s is off: %s", name, error)
+            return None
+
+    def _make_registry(self) -> Any:
         prometheus("metrics_port and metrics_textfile")
-        registry = make_registry(self._view, self._version, self._registry)
-        if self.settings.metrics_textfile:
-            self.textfile = TextfileWriter(registry, self.settings.metrics_textfile)
-        if self.settings.metrics_port:
-            endpoint = MetricsEndpoint(registry, self.settings.metrics_port, self.settings.metrics_bind)
-            endpoint.start()
-            self.endpoint = endpoint
+        return make_registry(self._view, self._version, self._registry_override)
+
+    def _start_endpoint(self, registry: Any) -> MetricsEndpoint:
+        endpoint = MetricsEndpoint(registry, self.settings.metrics_port, self.settings.metrics_bind)
+        endpoint.start()
+        return endpoint
 
     def cycle(self, board: FleetBoard, aggregator: ErrorSummaries | None = None) -> None:
         """One driver round: new Alertmanager alerts onto the board; the metrics view and textfile

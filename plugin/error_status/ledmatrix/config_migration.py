@@ -38,19 +38,36 @@ def old_keys(config: Mapping[str, Any]) -> list[str]:
     return found
 
 
+# What the web form saves for a new name it shows untouched: then the new name says nothing.
+NEW_DEFAULTS: dict[str, object] = {"hide_all_clear": False, "hide_dots": False, "ignore_error_logs": False,
+                                   "fixed_duration": False, "max_duration_seconds": 120}
+
+
 def migrate(config: Mapping[str, Any]) -> dict[str, Any]:
-    """``config`` with the old names moved to the new ones (a new name already set wins)."""
+    """``config`` with the old names moved to the new ones. A new name set away from its default
+    wins; one at its default does not (the form saved untouched before the rename writes every new
+    name at its default next to the old ones the user chose)."""
     migrated = {key: value for key, value in config.items() if key not in RENAMED}
     for old, (new, inverted) in RENAMED.items():
-        if old in config and new not in config:
+        if old in config and _says_nothing(config, new):
             migrated[new] = _moved(config[old], inverted)
     nested = config.get("dynamic_duration")
     if isinstance(nested, Mapping):
         migrated.pop("dynamic_duration", None)
         for (_, inner), (new, inverted) in RENAMED_NESTED.items():
-            if inner in nested and new not in config:
+            if inner in nested and _says_nothing(config, new):
                 migrated[new] = _moved(nested[inner], inverted)
     return migrated
+
+
+def _says_nothing(config: Mapping[str, Any], new: str) -> bool:
+    """The new name is missing, or at the default (a bool is not taken for a number)."""
+    if new not in config:
+        return True
+    value, default = config[new], NEW_DEFAULTS[new]
+    if isinstance(default, bool):
+        return value is default
+    return not isinstance(value, bool) and value == default
 
 
 def _moved(value: object, inverted: bool) -> object:

@@ -13,6 +13,7 @@ from ..panels.display_manager import DisplayManagerPanel
 from ..render import Canvas, Renderer
 from .base import host_base
 from .config import ConfigError, PluginSettings, parse_settings
+from .config_migration import migrate_saved_config
 from .driver import Driver, DriverKey
 from .failures import FailureLog
 from .overlay import Mark, StatusOverlay, own_frame
@@ -55,7 +56,14 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self._overlay: StatusOverlay | None = None
         self._mark_token = object()  # who this instance is to the overlay
         self._unlisten: Callable[[], None] | None = None
-        self._attach(acquire(self.settings, plugin_manager, cache_manager, **self._driver_options))
+        # LEDMatrix's web process loads plugins too (after an install, update or enable), with no
+        # display manager: there is nothing to show there, so no driver, metrics or Alertmanager
+        # poller runs in it; only the old setting names are renamed, before its form is saved.
+        self.headless = display_manager is None
+        if self.headless:
+            migrate_saved_config(plugin_manager, plugin_id)
+        else:
+            self._attach(acquire(self.settings, plugin_manager, cache_manager, **self._driver_options))
         self._t0: float | None = None
         self._cycle_start: float | None = None
         self._last_frame = -float("inf")
@@ -151,7 +159,7 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self._renderer = Renderer(settings.style)
         self._canvas = None
         self._mark_overlay()
-        if DriverKey.of(settings) != old_key and self._driver is not None:
+        if DriverKey.of(settings) != old_key and self._driver is not None:  # (never, headless)
             self._detach()
             self._attach(acquire(settings, self.plugin_manager, self.cache_manager, **self._driver_options))
 

@@ -147,6 +147,9 @@ def answer(action: str, document: Mapping[str, Any] | None) -> dict[str, Any]:
     alerts = document.get("alerts") or []
     shown = [f"{a.get('plugin')}: {a.get('cause')}" for a in alerts if isinstance(a, Mapping)][:5]
     message = MESSAGES[action]
+    if action == "test-alert" and document.get("snoozed_until"):
+        message = ("A test alert (a warning from error-status) was sent, but the panel is snoozed: only "
+                   "critical alerts show until the snooze ends.")
     if shown:
         message += " Showing now: " + "; ".join(str(item) for item in shown) + "."
     return {"status": "success", "applied": True, "message": message, "alerts": alerts[:10],
