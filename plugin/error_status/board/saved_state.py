@@ -66,13 +66,9 @@ def _clean_state(raw: object, strict: bool) -> dict[str, Any]:
     plugins = raw.get("plugins", None if strict else {})
     if not isinstance(patterns, list | tuple) or not isinstance(plugins, Mapping):
         raise InvalidState("patterns must be a list and plugins an object")
-    if strict and (len(patterns) > MAX_SAVED_PATTERNS or len(plugins) > MAX_SAVED_PLUGINS):
-        raise InvalidState(f"too many entries ({len(patterns)} patterns, {len(plugins)} plugins)")
-    kept: list[dict[str, Any]] = []
-    for raw_pattern in itertools.islice(patterns, 4 * MAX_SAVED_PATTERNS):
-        with _skip_invalid(strict):
-            if len(kept) < MAX_SAVED_PATTERNS:
-                kept.append(_entry(raw_pattern, _PATTERN_FIELDS, strict))
+    if strict and len(plugins) > MAX_SAVED_PLUGINS:
+        raise InvalidState(f"too many plugins ({len(plugins)})")
+    kept = _entries(patterns, "patterns", _PATTERN_FIELDS, MAX_SAVED_PATTERNS, strict)
     known: dict[str, Any] = {}
     for pid, raw_plugin in itertools.islice(plugins.items(), 4 * MAX_SAVED_PLUGINS):
         with _skip_invalid(strict):
