@@ -142,10 +142,18 @@ def test_state_survives_a_restart_through_the_cache(host: Host, clock: ManualClo
 
 
 def test_bad_config_is_refused_with_the_key_named(host: Host, caplog: pytest.LogCaptureFixture) -> None:
-    plugin = host.plugin({"scroll_speed": "fast"})
+    before = set(threading.enumerate())
+    plugin = host.plugin({"scroll_speed": "fast", "pattern_threshold": 2})
     assert plugin.validate_config() is False
     assert "scroll_speed" in caplog.text
-    assert plugin.display(force_clear=True) is True  # the defaults still draw
+    # The host drops a refused instance without cleanup(): it must have started nothing.
+    assert plugin._driver is None and plugin._overlay is None
+    assert not [t for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert "update_display" not in vars(host.display)
+    assert plugin.display(force_clear=True) is False
+    plugin.on_config_change({"scroll_speed": 40, "pattern_threshold": 2})  # fixed: it runs
+    assert plugin.validate_config() is True and plugin._driver is not None
+    assert plugin.display(force_clear=True) is True
 
 
 def test_dynamic_duration_waits_for_the_ticker_to_pass(host: Host, clock: ManualClock) -> None:

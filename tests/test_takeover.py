@@ -208,3 +208,37 @@ def test_a_garbled_saved_state_is_ignored(garbage: object) -> None:
 
 def _fields(value: Alert) -> dict[str, Any]:
     return {name: getattr(value, name) for name in value.__slots__}
+
+
+def test_more_alerts_than_are_saved_still_yield_once_shown() -> None:
+    ledger = TakeoverLedger()
+    snapshot = board(*(alert(f"p{i}/x", Severity.CRITICAL) for i in range(300)))
+    ledger.serve(snapshot, now=10.0)
+    assert not ledger.due(snapshot, Severity.CRITICAL, 300.0, now=10.5)
+    assert len(ledger.state(10.5, 1000.0)["served"]) == 128  # what is saved stays bounded
+
+
+def test_alerts_hidden_during_a_turn_stay_seen() -> None:
+    shown, hidden = alert("b/y", Severity.CRITICAL), alert("a/x", Severity.ERROR)
+    ledger = TakeoverLedger()
+    ledger.serve(board(shown, hidden), now=0.0)  # the takeover showed both
+    ledger.serve(BoardSnapshot(alerts=(shown,), snoozed=True), now=100.0)  # a turn while snoozed
+    assert not ledger.due(board(shown, hidden), Severity.ERROR, 300.0, now=101.0)  # the snooze ended
+
+
+def test_while_on_screen_the_saved_when_stays_recent_so_a_crash_does_not_take_the_panel(host: Host) -> None:
+    plugin = host.plugin({"pattern_threshold": 2, "live_priority": True})
+    critical(host)
+    host.settle()
+    for _ in range(25 * 60):  # 25 minutes of our own turns, a frame a second, the alerts unchanged
+        host.clock.advance(1.0)
+        plugin.display()
+        if host.clock.monotonic() % 5 < 1:
+            host.settle()
+    host.settle()
+    driver = plugin._driver
+    saved = driver._persistence.load()  # what a power cut leaves
+    fresh = TakeoverLedger()
+    fresh.restore(saved["takeover"], host.clock.monotonic(), host.clock.wall())
+    assert host.clock.wall() - saved["takeover"]["served_wall"] <= 90.0
+    assert not fresh.due(driver.snapshot, Severity.CRITICAL, 300.0, host.clock.monotonic())

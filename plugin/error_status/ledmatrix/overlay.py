@@ -78,6 +78,7 @@ class StatusOverlay:
         self._wrapper: Callable[..., Any] | None = None
         self._had_attribute = False
         self._inside = threading.local()
+        self._fallback_lock = threading.RLock()  # for a display manager without an update lock
         self._stamps: dict[tuple[Mark, RGB, tuple[int, int]], tuple[Image.Image, tuple[int, int]]] = {}
         self.disabled = False
         self.marked = 0
@@ -177,8 +178,8 @@ class StatusOverlay:
         """Swap in a marked copy around the wrapped call, under the manager's lock (another
         thread's push must not see our copy, nor restore over it)."""
         manager = self.manager
-        lock = getattr(manager, "_update_lock", None)
-        if lock is not None and not lock.acquire(timeout=LOCK_WAIT):
+        lock = getattr(manager, "_update_lock", None) or self._fallback_lock
+        if not lock.acquire(timeout=LOCK_WAIT):
             return prev(*args, **kwargs)
         try:
             original = manager.image
@@ -199,8 +200,7 @@ class StatusOverlay:
                 if manager.image is frame:
                     manager.image = original
         finally:
-            if lock is not None:
-                lock.release()
+            lock.release()
 
     def _marked(self, original: object, mark: Mark) -> Image.Image | None:
         """A copy of ``original`` with the mark; None for a black frame (the host's "off" and clear

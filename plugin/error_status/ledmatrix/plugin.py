@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -59,9 +60,14 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         # LEDMatrix's web process loads plugins too (after an install, update or enable), with no
         # display manager: there is nothing to show there, so no driver, metrics or Alertmanager
         # poller runs in it; only the old setting names are renamed, before its form is saved.
+        # A config that does not parse leaves it off too: the host refuses such an instance (its
+        # validate_config() is False) and never cleans it up, so it must not have started anything.
         self.headless = display_manager is None
+        self._mark_lock = threading.Lock()
         if self.headless:
             migrate_saved_config(plugin_manager, plugin_id)
+        elif self._config_error:
+            self.logger.error("error-status config: %s (nothing runs until it is fixed)", self._config_error)
         else:
             self._attach(acquire(self.settings, plugin_manager, cache_manager, **self._driver_options))
         self._t0: float | None = None
@@ -75,8 +81,7 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
     def validate_config(self) -> bool:
         """The host's checks plus ours; a bad value is logged with the key it is under."""
         if self._config_error:
-            self.logger.error("error-status config: %s", self._config_error)
-            return False
+            return False  # (said in the log when the instance was made)
         return bool(super().validate_config())
 
     def update(self) -> None:
@@ -158,10 +163,13 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         self.settings = settings
         self._renderer = Renderer(settings.style)
         self._canvas = None
-        self._mark_overlay()
-        if DriverKey.of(settings) != old_key and self._driver is not None:  # (never, headless)
-            self._detach()
+        self._config_error = ""
+        driver = self._driver
+        if not self.headless and (driver is None or DriverKey.of(settings) != old_key):
+            if driver is not None:
+                self._detach()
             self._attach(acquire(settings, self.plugin_manager, self.cache_manager, **self._driver_options))
+        self._mark_overlay()
 
     def cleanup(self) -> None:
         """Detach from the shared driver (the last instance stops it and detaches from the host)
@@ -219,28 +227,32 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         """A new snapshot (or the display's schedule changed), on the driver thread: draw its
         scene ahead, and say which mark other plugins' frames carry now."""
         self.prepare_scene(snapshot)
-        self._show_mark(snapshot)
+        self._show_mark()
 
-    def _show_mark(self, snapshot: BoardSnapshot | None) -> None:
+    def _show_mark(self) -> None:
         """The mark on other plugins' frames: the worst visible severity in its colour, in the
-        chosen corner; none when nothing is shown or the display is scheduled off."""
-        overlay, driver = self._overlay, self._driver
-        if overlay is None:
-            return
-        mark = None
-        severity = snapshot.worst if snapshot is not None else None
-        if severity is not None and driver is not None and driver.display_active:
-            mark = Mark(severity, self.settings.style.severity_colours[severity], self.settings.status_mark)
-        overlay.show(self._mark_token, mark)
+        chosen corner; none when nothing is shown or the display is scheduled off. Read from the
+        latest snapshot under a lock, so a slower caller never publishes an older mark last."""
+        with self._mark_lock:
+            overlay, driver = self._overlay, self._driver
+            if overlay is None:
+                return
+            mark = None
+            severity = driver.snapshot.worst if driver is not None else None
+            if severity is not None and driver is not None and driver.display_active:
+                settings = self.settings
+                mark = Mark(severity, settings.style.severity_colours[severity], settings.status_mark)
+            overlay.show(self._mark_token, mark)
 
     def _mark_overlay(self) -> None:
-        """Put the mark on the host's frame path (or take it off, when the setting says off)."""
-        if self.settings.status_mark == "off":
+        """Put the mark on the host's frame path (or take it off, when the setting says off, or
+        nothing runs)."""
+        if self.settings.status_mark == "off" or self._driver is None:
             self._unmark_overlay()
             return
         if self._overlay is None:
             self._overlay = attach_overlay(self.display_manager, self._mark_token, clock=self._clock)
-        self._show_mark(self._snapshot())
+        self._show_mark()
 
     def _unmark_overlay(self) -> None:
         overlay, self._overlay = self._overlay, None
@@ -251,7 +263,7 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         """Use ``driver``; it draws each new snapshot's scene ahead, on its own thread."""
         self._driver = driver
         self._unlisten = driver.add_listener(self._on_snapshot)
-        self._show_mark(driver.snapshot)
+        self._show_mark()
 
     def _detach(self) -> None:
         """Stop using the driver (the last user stops it)."""

@@ -18,7 +18,9 @@ from .. import forksafe
 from ..board.health_alerts import HEALTH_KEY_PREFIX
 from ..model import Alert, BoardSnapshot, Severity
 
-MAX_SERVED = 128  # the saved state's limit (board.saved_state)
+MAX_SERVED = 128  # what is saved (the saved state's limit, board.saved_state): the newest
+MAX_REMEMBERED = 1024  # what is remembered (more than any board shows at once)
+RESAVE_AFTER = 60.0  # seconds on screen after which "when" is worth saving again (a crash loses less)
 
 _Shown = tuple[Severity, float | None]  # the severity shown, the spell's first_seen (None: any)
 
@@ -30,6 +32,7 @@ class TakeoverLedger:
         self._lock = forksafe.Lock()
         self._served: dict[str, _Shown] = {}
         self._served_at: float | None = None
+        self._saved_at = -float("inf")
         self._served_snapshot: BoardSnapshot | None = None
         self._version = 0
         self._cache: tuple[BoardSnapshot, int, Severity, bool, bool] | None = None
@@ -40,21 +43,29 @@ class TakeoverLedger:
         return self._version
 
     def serve(self, snapshot: BoardSnapshot, now: float) -> None:
-        """Error-status is on screen now, showing ``snapshot``: its alerts have been seen."""
+        """Error-status is on screen now, showing ``snapshot``: its alerts have been seen. What the
+        panel does not show now (acknowledged, snoozed, below min_severity) stays seen."""
         with self._lock:
             self._served_at = now
+            if now - self._saved_at >= RESAVE_AFTER:
+                self._saved_at = now
+                self._version += 1
             if snapshot is self._served_snapshot:
                 return
             self._served_snapshot = snapshot
-            served: dict[str, _Shown] = {}
-            for alert in snapshot.alerts[:MAX_SERVED]:
+            changed = False
+            for alert in snapshot.alerts:
                 shown = self._served.get(alert.key)
                 severity = alert.severity
                 if shown is not None and _same_spell(shown, alert):
                     severity = max(severity, shown[0])
-                served[alert.key] = (severity, alert.first_seen)
-            if served != self._served:
-                self._served = served
+                if shown != (severity, alert.first_seen):
+                    self._served.pop(alert.key, None)  # re-inserted last: the newest are kept
+                    self._served[alert.key] = (severity, alert.first_seen)
+                    changed = True
+            while len(self._served) > MAX_REMEMBERED:
+                del self._served[next(iter(self._served))]
+            if changed:
                 self._version += 1
 
     def due(self, snapshot: BoardSnapshot, threshold: Severity, repeat: float, now: float) -> bool:
@@ -91,8 +102,9 @@ class TakeoverLedger:
         """JSON-safe: what was served, and when (wall seconds, for after a restart)."""
         with self._lock:
             served_at = self._served_at
+            newest = list(self._served.items())[-MAX_SERVED:]
             return {"served": [{"key": key, "severity": severity.label, "first_seen": first}
-                               for key, (severity, first) in self._served.items()],
+                               for key, (severity, first) in newest],
                     "served_wall": None if served_at is None else wall - (mono - served_at)}
 
     def restore(self, state: object, mono: float, wall: float) -> None:
