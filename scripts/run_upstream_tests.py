@@ -23,9 +23,9 @@ sys.modules[__name__] = _ours
 
 def main(argv: list[str]) -> int:
     """Build the scratch tree and run pytest on the host's test file."""
-    if not argv:
-        print(__doc__, file=sys.stderr)
-        return 2
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__, file=sys.stderr if not argv else sys.stdout)
+        return 2 if not argv else 0
     host = Path(argv[0]).resolve()
     test_file = host / "test" / "test_error_aggregator.py"
     exceptions = host / "src" / "exceptions.py"

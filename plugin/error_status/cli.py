@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.verbose else logging.ERROR,
                         format="%(asctime)s %(name)s: %(message)s")
+    check = getattr(args, "check", None)
+    if check is not None:
+        check(parser, args)
     try:
         return int(args.run(args))
     except (ValueError, OSError, PanelUnavailable, MetricsUnavailable) as error:
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     """The command's arguments."""
-    parser = argparse.ArgumentParser(prog="error-status", description=__doc__)
+    parser = argparse.ArgumentParser(prog="error-status", description="error-status: the command line "
+                                     "(demo, watch, render, pictures).")
     parser.add_argument("--version", action="version", version=f"error-status {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log pattern changes")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -76,13 +80,22 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--scale", type=pixel_scale, default=1,
                         help="pixel size (default 1: the panel's pixels)")
     render.add_argument("--led", action="store_true", help="draw LEDs with gaps (needs --scale >= 2)")
+    render.set_defaults(check=_check_render)
     render.add_argument("--at", type=float, default=0.0, help="seconds into the scroll (default 0)")
     render.set_defaults(run=_render)
 
     pictures = commands.add_parser("pictures", help="the README's pictures (PNGs and the demo GIF)")
-    pictures.add_argument("directory", type=existing_directory, nargs="?", default="docs")
+    pictures.add_argument("directory", type=existing_directory, nargs="?", default="docs",
+                          help="an existing directory to write them into, replacing files of the same "
+                          "names (default: docs)")
     pictures.set_defaults(run=_pictures)
     return parser
+
+
+def _check_render(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Arguments that only make sense together."""
+    if args.led and args.scale < 2:
+        parser.error("--led needs --scale 2 or more (each LED is a dot and a dark gap)")
 
 
 def _panel_arguments(command: argparse.ArgumentParser) -> None:

@@ -129,7 +129,8 @@ def _open_matrix(width: int, height: int, config: dict[str, Any], config_dir: Pa
         try:
             return _construct(width, height)
         except OSError as exc:  # the browser adapter could not listen on its port
-            raise PanelUnavailable(f"the emulator's web server could not start: {exc}") from exc
+            raise PanelUnavailable(f"the emulator's web server could not start: {exc} "
+                                   "(another port: --port)") from exc
         except SystemExit as exc:  # the emulator's adapter loader calls sys.exit(1) on failure
             raise PanelUnavailable(
                 f"RGBMatrixEmulator could not load its {config['display_adapter']!r} display adapter "
