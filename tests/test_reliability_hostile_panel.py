@@ -146,7 +146,7 @@ def test_the_render_loop_survives_a_clock_gone_mad() -> None:
 
 
 @pytest.mark.parametrize(("config", "key"), BAD_CONFIGS, ids=[key for _, key in BAD_CONFIGS])
-def test_bad_config_is_refused_by_name_and_the_plugin_still_draws(
+def test_bad_config_is_refused_by_name_and_the_plugin_starts_nothing(
         config: dict[str, Any], key: str, clock: ManualClock, caplog: pytest.LogCaptureFixture) -> None:
     with pytest.raises(ValueError, match=re.escape(key)) as refused:
         parse_settings(config)
@@ -156,9 +156,11 @@ def test_bad_config_is_refused_by_name_and_the_plugin_still_draws(
                                service_options={"clock": clock, "host_module": lambda: None,
                                                 "poll_interval": 3600.0})
     try:
+        # The host drops a refused instance without cleanup(): nothing may run or draw.
         assert plugin.validate_config() is False and key in caplog.text
         plugin.on_config_change(config)  # ignored, logged
-        assert plugin.display(force_clear=True) is True and display.pushed
+        assert plugin._driver is None and "update_display" not in vars(display)
+        assert plugin.display(force_clear=True) is False and not display.pushed
     finally:
         plugin.cleanup()
 
