@@ -11,7 +11,8 @@ from typing import Any
 
 from ..bounded import BoundedCache
 from .budget import bounded_head
-from .redact import REDACTED, is_plain, is_secret_name, redact_bounded, suspect_hints
+from .hints import hint_starts, is_plain
+from .redact import REDACTED, is_secret_name, redact_bounded
 from .traces import safe_str
 
 JsonValue = Any
@@ -128,19 +129,11 @@ def _first_flat_copy(context: dict[Any, Any], max_text: int) -> dict[str, JsonVa
 
 def _suspects(texts: list[str]) -> set[int] | None:
     """Which of ``texts`` redaction could change (None: cannot be told cheaply)."""
-    joined = " ".join(texts)  # (no hint holds a blank: none spans two texts)
-    hints = suspect_hints(joined)
-    if not hints:
-        return None if hints is None else set()
+    found = hint_starts(" ".join(texts))  # (no hint holds a blank: none spans two texts)
+    if not found:
+        return None if found is None else set()
     starts = list(map(operator.add, itertools.accumulate(map(len, texts), initial=0), range(len(texts))))
-    low = joined.lower()
-    found: set[int] = set()
-    for hint in hints:
-        at = low.find(hint)
-        while at >= 0:
-            found.add(bisect.bisect_right(starts, at) - 1)
-            at = low.find(hint, at + 1)
-    return found
+    return {bisect.bisect_right(starts, at) - 1 for at in found}
 
 
 def _mapping(mapping: dict[Any, Any], depth: int, max_items: int, max_text: int,
