@@ -31,10 +31,7 @@ class _StackInterner:
 
     def __init__(self, max_entries: int = 512) -> None:
         self._table: BoundedCache[tuple[int, ...], CapturedStack] = BoundedCache(max_entries)
-
-    def get(self, key: tuple[int, ...]) -> CapturedStack | None:
-        """The stack stored under ``key``, if any."""
-        return self._table.get(key)
+        self.get = self._table.get  # the stack stored under a key, if any (no Python frame per call)
 
     def put(self, key: tuple[int, ...], stack: CapturedStack) -> CapturedStack:
         """Store ``stack`` under ``key`` (evicting the oldest entry when full)."""
