@@ -7,7 +7,7 @@ import itertools
 import math
 import operator
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from ..bounded import BoundedCache
 from .budget import bounded_head
@@ -21,12 +21,14 @@ _MAX_DEPTH = 4
 _MAX_INT = 2**63
 UNREADABLE = "<unreadable>"
 _FLAT_TYPES = frozenset({str, type(None), bool, int, float})
+_NUMBER_TYPES = frozenset({int, float})
+_TEXT_TYPE = frozenset({str})
 
 # Redacted texts of context values: a plugin passes the same few values (urls, ids, settings) again
 # and again, and redacting one costs far more than a lookup.
 _TEXTS: BoundedCache[tuple[str, int], str] = BoundedCache(2048)
-# Context keys known to need no redaction: a plugin passes the same keys every time.
-_PLAIN_KEYS: BoundedCache[str, bool] = BoundedCache(1024)
+# Context keys known to need no redaction, and their lengths: a plugin passes the same keys every time.
+_PLAIN_KEYS: BoundedCache[str, int] = BoundedCache(1024)
 
 
 def json_safe_context(context: object, max_items: int, max_text: int) -> dict[str, JsonValue]:
@@ -52,34 +54,40 @@ def json_safe_context(context: object, max_items: int, max_text: int) -> dict[st
 def _flat_copy(context: dict[Any, Any], max_items: int, max_text: int) -> dict[str, JsonValue] | None:
     """A copy of a flat context of short strings and numbers (the common case), or None when it needs
     the full treatment. One check over the text of all its values finds the few that need redacting;
-    the others are copied as they are. Its keys are known plain, or checked the first time."""
+    the others are copied as they are. Its keys are known plain, or checked the first time. (Every
+    step is a C-level pass over the items: a comprehension costs twice as much a value.)"""
     if len(context) > max_items:
         return None
-    if not context.keys() <= _PLAIN_KEYS.keys() or max(map(len, context), default=0) > max_text:
+    lengths = list(map(_PLAIN_KEYS.get, context))  # (of the keys known plain)
+    if None in lengths or max(cast("list[int]", lengths), default=0) > max_text:
         return _first_flat_copy(context, max_text)  # (keys are shared by aggregators of other limits)
-    values = context.values()
-    kinds = set(map(type, values))
+    values = list(context.values())
+    types = list(map(type, values))
+    kinds = set(types)
     if not kinds <= _FLAT_TYPES:
         return None
-    if (int in kinds or float in kinds) and not _small_and_finite(values):
+    if (int in kinds or float in kinds) and not _small_and_finite(
+            itertools.compress(values, map(_NUMBER_TYPES.__contains__, types))):
         return None
-    items = [(key, value) for key, value in context.items() if type(value) is str] if str in kinds else []
-    texts = [value for _, value in items]
-    if texts and max(map(len, texts)) > max_text:
+    if str not in kinds:
+        return dict(context)
+    is_text = list(map(_TEXT_TYPE.__contains__, types))
+    texts = list(itertools.compress(values, is_text))
+    if max(map(len, texts)) > max_text:
         return None
     suspects = _suspects(texts)
     if suspects is None:
         return None
     copy = dict(context)
-    for index in suspects:
-        key, value = items[index]
-        copy[key] = _text(value, max_text)
+    if suspects:
+        keys = list(itertools.compress(context, is_text))
+        for index in suspects:
+            copy[keys[index]] = _text(texts[index], max_text)
     return copy
 
 
-def _small_and_finite(values: Iterable[object]) -> bool:
-    """True when the numbers among ``values`` are finite and within 64 bits (checked at C speed)."""
-    numbers = [value for value in values if type(value) is int or type(value) is float]
+def _small_and_finite(numbers: Iterable[int | float]) -> bool:
+    """True when ``numbers`` are finite and within 64 bits (checked at C speed)."""
     try:
         return math.fsum(map(abs, numbers)) < _MAX_INT  # (NaN is not <)
     except OverflowError:  # an int too large for a float
@@ -111,7 +119,7 @@ def _first_flat_copy(context: dict[Any, Any], max_text: int) -> dict[str, JsonVa
         return None
     for index, (key, is_key) in enumerate(owners):
         if is_key and index not in suspects:
-            _PLAIN_KEYS.put(key, True)
+            _PLAIN_KEYS.put(key, len(key))
     if not suspects:
         return dict(context)
     keys = {owners[index][0] for index in suspects if owners[index][1]}
