@@ -9,7 +9,7 @@ from types import CodeType, FrameType, TracebackType
 from ..bounded import BoundedCache
 from .redact import redact_bounded, redact_text
 
-Frames = tuple[tuple[CodeType, int], ...]
+Frames = tuple[tuple[CodeType, int | None], ...]  # (a line number may be None)
 
 _MAX_CHAIN = 3
 _MAX_CHAINED_MESSAGE = 500
@@ -111,7 +111,7 @@ def _identity(traceback: TracebackType, max_frames: int) -> tuple[int, ...]:
 
 def _from_traceback(tb: TracebackType | None, max_frames: int) -> tuple[Frames, int]:
     """Innermost ``max_frames`` entries of a traceback, and how many were left out."""
-    entries: list[tuple[CodeType, int]] = []
+    entries: list[tuple[CodeType, int | None]] = []
     while tb is not None:
         entries.append((tb.tb_frame.f_code, tb.tb_lineno))
         tb = tb.tb_next
@@ -121,7 +121,7 @@ def _from_traceback(tb: TracebackType | None, max_frames: int) -> tuple[Frames, 
 
 def _from_caller(frame: FrameType | None, max_frames: int) -> tuple[Frames, int]:
     """The stack above the recording call, outermost first."""
-    entries: list[tuple[CodeType, int]] = []
+    entries: list[tuple[CodeType, int | None]] = []
     omitted = 0
     while frame is not None:
         if len(entries) < max_frames:
@@ -164,7 +164,8 @@ def _format_block(frames: Frames, omitted: int, raised: bool, error_type: str, m
         lines.append(f"  ... {omitted} more frames ...\n")
     for code, lineno in frames:
         lines.append(f'  File "{code.co_filename}", line {lineno}, in {code.co_name}\n')
-        source = linecache.getline(code.co_filename, lineno).strip()
+        # (a frame's line number is None between lines: a signal handler's caller, as traceback prints it)
+        source = linecache.getline(code.co_filename, lineno).strip() if lineno is not None else ""
         if source:
             lines.append(f"    {redact_bounded(source, _MAX_SOURCE_LINE)}\n")
     lines.append(f"{error_type}: {message}\n" if message else f"{error_type}\n")
