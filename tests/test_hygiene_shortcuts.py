@@ -26,6 +26,7 @@ PIECES = ["token", "key", "pass", "password=", "Bearer ", "basic ", "://", "http
           "hooks.slack.com/services/", "/key/", "--token ", "sig", "session", "cookie", "k_live_",
           "2024-05-01T12:00:00Z", "deadbeef0123", "c0ffee", "QUJDREVGR0hJSktMTU5PUA==", "v2", "mp3"]
 ALPHABET = string.ascii_letters + string.digits + " _-.:/=+'\"%@?&;,()[]{}<>\t\n"
+WORD = "aZx0123456789_-Bf"
 
 
 def random_texts(seed: str, count: int) -> list[str]:
@@ -38,8 +39,12 @@ def random_texts(seed: str, count: int) -> list[str]:
         if kind < 0.4:
             parts = [rng.choice(PIECES) if rng.random() < 0.5 else rng.choice(ALPHABET)
                      for _ in range(rng.randint(0, 40))]
-        elif kind < 0.7:
+        elif kind < 0.6:
             parts = [rng.choice(ALPHABET) for _ in range(rng.randint(0, 80))]
+        elif kind < 0.75:  # words of letters, digits, "_" and "-": ids and not quite ids
+            parts = [rng.choice(("", "0x", "0X", "_", "-")) + "".join(rng.choice(WORD) for _ in range(
+                rng.randint(1, 14))) + rng.choice(("", "", "=", "==", ".", ",", ")")) + " "
+                for _ in range(rng.randint(1, 10))]
         else:
             parts = [rng.choice(PIECES) + " " + "".join(rng.choice(string.ascii_letters + string.digits)
                                                           for _ in range(rng.randint(0, 12)))

@@ -6,11 +6,13 @@ token mixing letters and digits). Words stay, digits in a word become ``<n>`` ("
 and a word made only of letters is kept whatever it looks like: a random id in letters alone
 cannot be told from a word (the aggregator's roll-up handles those).
 
-Quoted values and URLs may hold blanks and go first, over the whole text. Every other rule sees
-only the word it changes (what lies between blanks) and treats all digits alike, so the rest is
-done word by word and remembered, with the digits of a word folded ("0" and the others): a message
-repeats most of its words, and words that differ in their digits only share one entry. The words not seen yet
-are normalised together, in one pass over them joined by blanks.
+URLs and quoted values go first, over the whole text (a quoted value may hold blanks). Every
+other rule sees only the word it changes (what lies between blanks) and treats all digits alike, so
+the rest is done word by word and remembered, with the digits of a word folded ("0" and the others):
+a message repeats most of its words, and words that differ in their digits only share one entry. A
+word's form is what all the rules make of it alone; so a text whose quotes pair up within their words
+(host='x', '/var/cache/x.json') is done word by word from the start. The words not seen yet are
+normalised together, one a line, in one pass.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ _URL = re.compile(r"://\S*+")
 _URL_MARK = "\x01"
 _QUOTED = re.compile(r"'[^'\n]{0,200}'|\"[^\"\n]{0,200}\"")
 _QUOTED_PARTS = re.compile(f"({_QUOTED.pattern})")  # (split by it: the quoted values too)
+_QUOTES = ("'", '"')
 _HEX = re.compile(r"0(?<![A-Za-z0-9_-]0)[xX][0-9a-fA-F]++(?![A-Za-z0-9_-])")
 # base64 that the rules below would cut at "+", "/" or "=": a whole token of at least 16 characters
 # with both cases, "+", "/" or "=" padding, and no lower-case words between slashes (a path)
@@ -58,6 +61,13 @@ _ID_SHAPE = re.compile(
     r"|\A(?:[0-9a-f]{8,}+|[0-9A-F]{8,}+)\Z|\A[A-Za-z_-]*?[a-z][A-Za-z_-]*?[A-Z]|\A[0-9_-]++[A-Za-z_-]{4}"
     r"|\A(?=[A-Za-z0-9_-]{10})[A-Za-z_-]*?[A-Z]{2}[a-z]")
 _LONG_WORD = 16
+# A word the rules make "<id>" whole, told by one match (most new words of a message are ids): only
+# letters, digits, "_" and "-", alternating letters and digits from its first digit on as ``_ID``
+# takes them, so that ``_ID`` takes it from that digit to its end and the letters before go with
+# the mark; not starting with "0x" (``_HEX`` comes first)
+_WHOLE_ID = re.compile(r"""(?![0][xX])
+    (?: [A-Za-z_-]*[A-Za-z][_-]?[0-9] [0-9_-]*+ [A-Za-z]
+      | [0-9] [0-9_-]*+ [A-Za-z] [A-Za-z_-]*+ [0-9] ) [A-Za-z0-9_-]*+""", re.VERBOSE)
 _MARK = "\x00"
 _REVERSED_ID = re.compile("\x00[A-Za-z0-9_-]*+")
 _REVERSED_URL = re.compile("\x01[A-Za-z0-9+.-]*+")
@@ -68,7 +78,7 @@ _MAX_WORD = 64  # longer words are normalised each time, not remembered
 # Folded word -> its normalised form, for words in which redaction finds nothing (so a text whose
 # words are all known needs no redaction either: see ``normalise_plain``), and for words holding a
 # URL's mark (which no visible text holds).
-_WORDS: BoundedCache[str, str] = BoundedCache(4096)
+_WORDS: BoundedCache[str, str] = BoundedCache(4096)  # (a word's form: what the rules make of it alone)
 _DIGIT = re.compile("[0-9]")
 
 
@@ -86,15 +96,24 @@ def normalise_message(message: str) -> str:
 
 def normalise_plain(text: str) -> str | None:
     """``normalise_message(text)`` for an ASCII text as ``visible_text`` leaves it, when redaction
-    cannot change it; None when it may (it holds a hint of a redaction rule). Without quotes, one
-    pass over the words answers both."""
+    cannot change it; None when it may (the text holds a hint of a redaction rule). One pass over the
+    words answers both, unless a quoted value spans words."""
     folded = _folded(text)
-    if "'" in folded or '"' in folded:  # quoted values go first (there is no URL: "://" is a hint)
+    if folded[:1] in _QUOTES:  # quoted from its start (a KeyError's text): its quoted values first
         parts = _QUOTED_PARTS.split(folded)  # [outside, quoted, outside, ...]
         if holds_hint(" ".join(parts[1::2])):  # (a hint holds no quote: none spans a quoted value's edge)
             return None
-        folded = "<str>".join(parts[::2])  # (what the rule makes of it; "<str>" makes no hint)
-    words = folded.split()
+        return _plain_forms("<str>".join(parts[::2]))  # ("<str>" makes no hint with its neighbours)
+    joined = _plain_forms(folded)
+    if joined is not None and ("'" in joined or '"' in joined):  # a quote unmatched in its word
+        return _by_words(_QUOTED.sub("<str>", folded))  # (the words were plain; there is no URL)
+    return joined
+
+
+def _plain_forms(text: str) -> str | None:
+    """The word-by-word rules over ``text`` (its blanks collapsed), or None when a word holds a hint of
+    redaction."""
+    words = text.split()
     forms = list(map(_WORDS.get, words))
     if None in forms and not _learn(words, forms, plain_only=True):
         return None
@@ -116,19 +135,29 @@ def _by_words(text: str) -> str:
 
 
 def _learn(words: list[str], forms: list[str | None], *, plain_only: bool) -> bool:
-    """Fill in the forms of the words not known yet (all in one pass) and remember them; with
-    ``plain_only``, stop (False) when any of them holds a hint of redaction."""
+    """Fill in the forms of the words not known yet and remember them (not the ids: an id seldom
+    comes back); with ``plain_only``, stop (False) when any of them holds a hint of redaction."""
     missing = _gaps(forms)
     new = list(map(words.__getitem__, missing))
-    joined = " ".join(new)
-    plain = is_plain(joined)  # (no hint holds a blank: one check for all of them)
+    plain = is_plain(" ".join(new))  # (no hint holds a blank: one check for all of them)
     if plain_only and not plain:
         return False
-    found = _normalise_words(joined).split(" ")  # (no rule adds or removes a blank: one form a word)
-    for n, word, form in zip(missing, new, found, strict=True):
+    others = []
+    for n, word in zip(missing, new, strict=True):
+        if _WHOLE_ID.fullmatch(word) is not None:  # (most new words are ids: one match each)
+            forms[n] = "<id>"
+        else:
+            others.append(n)
+    if not others:
+        return True
+    rest = list(map(words.__getitem__, others))
+    # one line a word: a quoted value cannot span lines, so each word's are found as in the word alone;
+    # no rule adds or removes a line break, so there is one form a word
+    found = _normalise_words(_QUOTED.sub("<str>", "\n".join(rest))).split("\n")
+    for n, word, form in zip(others, rest, found, strict=True):
         forms[n] = form
         if len(word) <= _MAX_WORD and "<id>" not in form and "<hex>" not in form and (
-                plain or _URL_MARK in word or is_plain(word)):  # (an id seldom comes back)
+                plain or _URL_MARK in word or is_plain(word)):
             _WORDS.put(word, form)
     return True
 
@@ -152,8 +181,9 @@ def _normalise_words(text: str) -> str:
             text = _HEX.sub("<hex>", text)
         if text.count(".") >= 3:
             text = _IP.sub("<ip>", text)
-        text = _NUMBER.sub("<n>", _ID.sub(_MARK, text))
-        text = _TAIL.sub(_word, text)  # the words with digits left need a closer look
+        text = _ID.sub(_MARK, text)
+        if _DIGIT.search(text) is not None:  # (the ids took every digit, often)
+            text = _TAIL.sub(_word, _NUMBER.sub("<n>", text))  # the words with digits left: a closer look
     if _MARK in text or _URL_MARK in text:  # (each mark ends its word: the word's start is after it)
         reversed_text = text[::-1]
         if _MARK in text:
