@@ -13,6 +13,7 @@ import pytest
 
 from error_status.aggregator import normalise
 from error_status.aggregator.fingerprint import MAX_NORMALISED, MessageCleaner
+from error_status.hygiene import context as context_copy
 from error_status.hygiene import hints
 from error_status.hygiene.budget import shorten
 from error_status.hygiene.redact import redact_text, visible_text
@@ -120,3 +121,14 @@ def test_identifiers_are_not_remembered_and_the_memo_stays_bounded() -> None:
         assert normalise.normalise_message(f"video {video} gone at 0x{n:x}") == "video <id> gone at <hex>"
     assert len(normalise._WORDS) <= normalise._WORDS.max_entries
     assert not any("<id>" in form or "<hex>" in form for form in normalise._WORDS._data.values())
+
+
+@pytest.mark.parametrize("max_text", [200, 64, 63, 8])  # (the larger bounds teach the memo first)
+def test_the_quick_context_copy_equals_the_full_treatment_for_any_text_bound(max_text: int) -> None:
+    rng = random.Random(f"contexts {max_text}")
+    keys = ["url", "status", "api_key", "k" * 70, "note", "request_id", "x" * 9, "token=a", "live"]
+    for n in range(300):
+        context = {rng.choice(keys): rng.choice([*TEXTS[n * 3:n * 3 + 3], n, 2.5, None, True, "v" * 100])
+                   for _ in range(rng.randint(1, 8))}
+        assert context_copy.json_safe_context(context, 32, max_text) == context_copy._mapping(
+            context, 0, 32, max_text, set()), context
