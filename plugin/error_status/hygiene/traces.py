@@ -23,10 +23,11 @@ _CHAIN_TEXT = {
 class _StackInterner:
     """Shares one captured stack between records that failed at the same place.
 
-    Most errors come from a few code paths; keying by code-object identity and line numbers
-    avoids hashing code objects on the hot path. A key holds only the frames a stack keeps (the
-    innermost ``max_frames``) and the depth, so a deep recursion costs no more than a shallow
-    one; entries hold those code objects, so an id in a key cannot be reused while it lives.
+    Most errors come from a few code paths; keying by code-object identity and instruction offsets
+    avoids hashing code objects (and computing line numbers) on the hot path. A key holds only the
+    frames a stack keeps (the innermost ``max_frames``) and the depth, so a deep recursion costs no
+    more than a shallow one; entries hold those code objects, so an id in a key cannot be reused
+    while it lives. Errors never raised are keyed by the frames above the recording call.
     """
 
     def __init__(self, max_entries: int = 512) -> None:
@@ -77,8 +78,7 @@ def capture(error: BaseException | None, max_frames: int, skip_frames: int = 2) 
     """The stack of ``error`` from its own ``__traceback__``, or the recording site if never raised."""
     traceback = error.__traceback__ if error is not None else None
     if traceback is None:
-        frames, omitted = _from_caller(sys._getframe(skip_frames), max_frames)
-        return CapturedStack(frames, omitted, False)
+        return _caller_stack(sys._getframe(skip_frames), max_frames)
     assert error is not None
     if error.__cause__ is not None or (error.__context__ is not None and not error.__suppress_context__):
         frames, omitted = _from_traceback(traceback, max_frames)
@@ -91,21 +91,47 @@ def capture(error: BaseException | None, max_frames: int, skip_frames: int = 2) 
     return _INTERNER.put(key, CapturedStack(frames, omitted, True))
 
 
+def _caller_stack(frame: FrameType, max_frames: int) -> CapturedStack:
+    """The stack above the recording call (an error never raised), shared as a traceback's is."""
+    key = _caller_identity(frame, max_frames)
+    shared = _INTERNER.get(key)
+    if shared is not None:
+        return shared
+    frames, omitted = _from_caller(frame, max_frames)
+    return _INTERNER.put(key, CapturedStack(frames, omitted, False))
+
+
 def _identity(traceback: TracebackType, max_frames: int) -> tuple[int, ...]:
-    """Code-object ids and line numbers of the frames a stack keeps, and the depth: equal for equal
-    failure sites (as far as the kept frames can tell)."""
+    """Code-object ids and instruction offsets of the frames a stack keeps, and the depth: equal for
+    equal failure sites (as far as the kept frames can tell). (An offset is read as it is stored; a
+    line number is computed from the code's line table, six times the cost.)"""
     if traceback.tb_next is None:
-        return (id(traceback.tb_frame.f_code), traceback.tb_lineno)
+        return (id(traceback.tb_frame.f_code), traceback.tb_lasti)
     key: list[int] = []
     tb: TracebackType | None = traceback
     while tb is not None:
         key.append(id(tb.tb_frame.f_code))
-        key.append(tb.tb_lineno)
+        key.append(tb.tb_lasti)
         tb = tb.tb_next
     depth = len(key) // 2
     if depth > max_frames:
         del key[: 2 * (depth - max_frames)]
     key.append(depth)
+    return tuple(key)
+
+
+def _caller_identity(frame: FrameType | None, max_frames: int) -> tuple[int, ...]:
+    """``_identity`` of the stack above the recording call: the innermost ``max_frames`` frames, then
+    minus the depth (no traceback's key ends with a negative number)."""
+    key: list[int] = []
+    depth = 0
+    while frame is not None:
+        if depth < max_frames:
+            key.append(id(frame.f_code))
+            key.append(frame.f_lasti)
+        depth += 1
+        frame = frame.f_back
+    key.append(-depth)
     return tuple(key)
 
 
