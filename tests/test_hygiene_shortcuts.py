@@ -14,7 +14,7 @@ import pytest
 from error_status.aggregator import normalise
 from error_status.aggregator.fingerprint import MAX_NORMALISED, MessageCleaner
 from error_status.hygiene import context as context_copy
-from error_status.hygiene import hints
+from error_status.hygiene import hints, redact
 from error_status.hygiene.budget import shorten
 from error_status.hygiene.redact import redact_text, visible_text
 
@@ -132,3 +132,20 @@ def test_the_quick_context_copy_equals_the_full_treatment_for_any_text_bound(max
                    for _ in range(rng.randint(1, 8))}
         assert context_copy.json_safe_context(context, 32, max_text) == context_copy._mapping(
             context, 0, 32, max_text, set()), context
+
+
+URLS = ["https://api.example.org/v2/items?id=17", "https://bob:Qz7Xk2Lm9@host/x", "http://user@example.com/",
+        "https://hooks.slack.com/services/T000/B000/XXXX", "https://x.io/a?token=abc&b=1", "ftp://h/p%2Fq",
+        "(https://api.example.org/v1)", "'https://x.org/a'", "https://x.org/a'b", "https://[::1]:8080/x",
+        "https://api.telegram.org/bot123:ABC/send", "https://x.org/key/abcdef/y", "http://h:pw/x"]
+
+
+def test_a_url_word_is_trusted_only_when_redaction_leaves_it_as_it_is() -> None:
+    cleaner = MessageCleaner(500)
+    for url in URLS:
+        for n in range(3):  # (again: the second time the words are known)
+            text = f"503 Server Error for url: {url.replace('17', str(n))} ({n} tries)"
+            redacted = redact_text(text)
+            assert cleaner.clean(text) == (redacted, normalise.normalise_message(redacted)), text
+        if redact.unchanged_url_word(url):
+            assert redact_text(url) == url, url

@@ -41,7 +41,7 @@ class MessageCleaner:
         cut = len(raw) > budget
         text = bounded_head(raw, budget) if cut else raw  # (as redact_bounded does)
         visible = text if text.isascii() and text.isprintable() else visible_text(text)
-        normalised = normalise_plain(visible) if visible.isascii() and "://" not in visible else None
+        normalised = normalise_plain(visible) if visible.isascii() else None
         if normalised is None:  # it may hold a secret
             redacted = redact_text(text)
             normalised = normalise_message(redacted)

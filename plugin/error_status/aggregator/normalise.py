@@ -22,6 +22,7 @@ from typing import cast
 
 from ..bounded import BoundedCache
 from ..hygiene.hints import holds_hint, is_plain
+from ..hygiene.redact import unchanged_url_word
 
 # a URL from its "://" on becomes a mark; its scheme goes in the pass over the reversed text
 _URL = re.compile(r"://\S*+")
@@ -74,9 +75,10 @@ _REVERSED_URL = re.compile("\x01[A-Za-z0-9+.-]*+")
 
 
 _FOLD_DIGITS = bytes.maketrans(b"23456789", b"11111111")  # ("0" stays: "0x" starts a hex number)
-_MAX_WORD = 64  # longer words are normalised each time, not remembered
-# Folded word -> its normalised form, for words in which redaction finds nothing (so a text whose
-# words are all known needs no redaction either: see ``normalise_plain``), and for words holding a
+_MAX_WORD = 160  # longer words are normalised each time, not remembered (160: a URL with a query)
+# Folded word -> its normalised form, for words redaction leaves as they are (so a text whose words
+# are all known needs no redaction either: see ``normalise_plain``): words with no hint of a rule, and
+# URLs whose only hint is "://" and in which the rule for URLs finds nothing; and for words holding a
 # URL's mark (which no visible text holds).
 _WORDS: BoundedCache[str, str] = BoundedCache(4096)  # (a word's form: what the rules make of it alone)
 _DIGIT = re.compile("[0-9]")
@@ -96,17 +98,18 @@ def normalise_message(message: str) -> str:
 
 def normalise_plain(text: str) -> str | None:
     """``normalise_message(text)`` for an ASCII text as ``visible_text`` leaves it, when redaction
-    cannot change it; None when it may (the text holds a hint of a redaction rule). One pass over the
-    words answers both, unless a quoted value spans words."""
+    cannot change it; None when it may (a word holds a hint of a redaction rule, other than a URL the
+    rule for URLs leaves alone). One pass over the words answers both, unless a quoted value spans
+    words."""
     folded = _folded(text)
-    if folded[:1] in _QUOTES:  # quoted from its start (a KeyError's text): its quoted values first
-        parts = _QUOTED_PARTS.split(folded)  # [outside, quoted, outside, ...]
+    if folded[:1] in _QUOTES and "://" not in folded:  # quoted from its start (a KeyError's text)
+        parts = _QUOTED_PARTS.split(folded)  # [outside, quoted, outside, ...]: its quoted values first
         if holds_hint(" ".join(parts[1::2])):  # (a hint holds no quote: none spans a quoted value's edge)
             return None
         return _plain_forms("<str>".join(parts[::2]))  # ("<str>" makes no hint with its neighbours)
     joined = _plain_forms(folded)
     if joined is not None and ("'" in joined or '"' in joined):  # a quote unmatched in its word
-        return _by_words(_QUOTED.sub("<str>", folded))  # (the words were plain; there is no URL)
+        return normalise_message(folded)  # (URLs, then quoted values, over the text; the words were plain)
     return joined
 
 
@@ -139,9 +142,12 @@ def _learn(words: list[str], forms: list[str | None], *, plain_only: bool) -> bo
     comes back); with ``plain_only``, stop (False) when any of them holds a hint of redaction."""
     missing = _gaps(forms)
     new = list(map(words.__getitem__, missing))
-    plain = is_plain(" ".join(new))  # (no hint holds a blank: one check for all of them)
-    if plain_only and not plain:
-        return False
+    changed: set[int] = set()  # the words redaction could change (mostly none: one check for all)
+    if not is_plain(" ".join(new)):  # (no hint holds a blank: none spans two words)
+        changed = {n for n, word in zip(missing, new, strict=True)
+                   if not (is_plain(word) or unchanged_url_word(word))}
+        if plain_only and changed:
+            return False
     others = []
     for n, word in zip(missing, new, strict=True):
         if _WHOLE_ID.fullmatch(word) is not None:  # (most new words are ids: one match each)
@@ -151,13 +157,16 @@ def _learn(words: list[str], forms: list[str | None], *, plain_only: bool) -> bo
     if not others:
         return True
     rest = list(map(words.__getitem__, others))
-    # one line a word: a quoted value cannot span lines, so each word's are found as in the word alone;
-    # no rule adds or removes a line break, so there is one form a word
-    found = _normalise_words(_QUOTED.sub("<str>", "\n".join(rest))).split("\n")
+    # one line a word: neither a URL nor a quoted value spans lines, so each word's are found as in the
+    # word alone; no rule adds or removes a line break, so there is one form a word
+    batch = "\n".join(rest)
+    if "://" in batch:
+        batch = _URL.sub(_URL_MARK, batch)
+    found = _normalise_words(_QUOTED.sub("<str>", batch)).split("\n")
     for n, word, form in zip(others, rest, found, strict=True):
         forms[n] = form
         if len(word) <= _MAX_WORD and "<id>" not in form and "<hex>" not in form and (
-                plain or _URL_MARK in word or is_plain(word)):
+                n not in changed or _URL_MARK in word):
             _WORDS.put(word, form)
     return True
 

@@ -15,10 +15,10 @@ from urllib.parse import unquote
 
 from ..bounded import BoundedCache
 from .budget import bounded_head, bounded_tail, shorten
-from .hints import NAME_HINTS, is_plain, suspect_hints
+from .hints import NAME_HINTS, holds_hint, is_plain, suspect_hints
 
 __all__ = ["REDACTED", "RedactionCache", "is_plain", "is_secret_name", "redact_bounded", "redact_text",
-           "suspect_hints", "visible_text"]
+           "suspect_hints", "unchanged_url_word", "visible_text"]
 
 REDACTED = "[REDACTED]"
 
@@ -207,6 +207,17 @@ def _value_after(low: str, start: int, end: int, name: str) -> Span | None:
         return None
     found = value.span(value.lastindex)
     return found if found[1] > found[0] else None
+
+
+def unchanged_url_word(word: str) -> bool:
+    """True for a word (nothing blank in it) holding a URL that redaction leaves as it is: "://" is
+    its only hint, and the rule for URLs (which reads a URL up to a blank at most) finds nothing."""
+    low = word.lower()
+    if "://" not in low or holds_hint(low.replace("://", " ")):  # (no other hint overlaps "://")
+        return False
+    spans: list[Span] = []
+    _urls(low, spans)
+    return not spans
 
 
 def _urls(low: str, spans: list[Span]) -> None:
