@@ -52,6 +52,7 @@ sys.path.insert(1, str(TESTS.parent / "plugin"))
 
 import hazards  # noqa: E402  (beside this file)
 import pytest  # noqa: E402  (MonkeyPatch, to inject the export faults)
+import reentry_trials  # noqa: E402
 from hostile import (  # noqa: E402
     BAD_AGGREGATOR_SETTINGS,
     BAD_CONFIGS,
@@ -388,12 +389,12 @@ DEEP_LIMIT_MB = 4.0
 
 def issue_11(table: Table) -> list[str]:
     """The hazards of issue 11 as table rows (re-entrancy runs, host objects, settings) and lines."""
-    for name, outcome in hazards.reentry(REENTRY_RUNS).items():
+    for name, outcome in reentry_trials.reentry(REENTRY_RUNS).items():
         row = table.row(f"re-entry: {name}")
         for _ in range(outcome.completed):
             row.check(True)
         for _ in range(outcome.hung):
-            row.check(False, f"hung ({hazards.TIMEOUT:.0f} s timeout)")
+            row.check(False, f"hung ({reentry_trials.TIMEOUT:.0f} s timeout)")
         for _ in range(outcome.failed):
             row.check(False, outcome.note)
         if not row.notes:
@@ -411,8 +412,8 @@ def issue_11(table: Table) -> list[str]:
     row = table.row("45 ms subscriber: waits < 40 ms, then 10")
     row.check(first < 0.040 and later < 0.010, f"{first * 1e3:.0f} / {later * 1e3:.0f} ms")
     cost = hazards.unique_message_cost()
-    return [f"(re-entry: each run a fresh interpreter, {hazards.TIMEOUT:.0f} s timeout; extreme settings:"
-            " refused with a ValueError naming the setting)",
+    return [f"(re-entry: each run a fresh interpreter, {reentry_trials.TIMEOUT:.0f} s timeout;"
+            " extreme settings: refused with a ValueError naming the setting)",
             f"deep tracebacks: 2,100 distinct, {2 * hazards.LEVELS + 2} frames deep, max_records=10:"
             f" {deep:.2f} MB traced",
             f"slow subscriber (45 ms an event): the first record_error waited {first * 1e3:.1f} ms,"

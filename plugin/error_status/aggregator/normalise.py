@@ -12,7 +12,9 @@ the rest is done word by word and remembered, with the digits of a word folded (
 a message repeats most of its words, and words that differ in their digits only share one entry. A
 word's form is what all the rules make of it alone; so a text whose quotes pair up within their words
 (host='x', '/var/cache/x.json') is done word by word from the start. The words not seen yet are
-normalised together, one a line, in one pass.
+normalised together, one a line, in one pass. Only words that redaction leaves as they are are
+remembered, so a text whose words are all known needs no redaction either: ``normalise_plain`` is
+redaction's pre-check and normalising in one pass over the words.
 """
 
 from __future__ import annotations
