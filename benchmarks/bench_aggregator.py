@@ -10,6 +10,9 @@ were raised (they carry a traceback), recorded from inside an ``except`` block a
 Each aggregator is first filled to the kept-record count, then timed for a while; the ratio is
 baseline / ours. Also prints tracemalloc's figure for 100,000 records over 20,000 messages.
 
+Ours and the baseline are timed in alternating slices of about 20 ms each (``time_pair``), so the
+noise of a shared machine falls on both alike and cancels in the ratio.
+
 Two kinds of stream: cycled (400 distinct messages, repeated: a plugin failing the same way) and
 unique (every message distinct, as with ids and timestamps in them: 120 and 500 characters, and
 120 with a 32-key context). A unique stream is never replayed: each measurement gets fresh messages
@@ -120,33 +123,62 @@ def make_unique_stream(n: int, length: int, offset: int, with_context: bool,
     return stream
 
 
-def time_unique(aggregator: Any, stream: list[Record], budget: float) -> float:
-    """µs per record_error over ``stream`` once (no message twice), or until ``budget`` seconds."""
+SLICE = 0.02  # seconds of one side's turn in ``time_pair``
+
+
+def time_pair(sides: list[tuple[Any, list[Record]]], budget: float, cycle: bool) -> list[float]:
+    """µs per record_error for each (aggregator, records) side, the sides taking turns of ``SLICE``
+    seconds until each had ``budget`` seconds or, unless ``cycle`` (replay the records), ran out."""
     gc.collect()
-    done = 0
-    started = time.perf_counter()
+    spent = [0.0] * len(sides)
+    done = [0] * len(sides)
     try:
         raise _SENTINEL
-    except RuntimeError:
-        for first in range(0, len(stream), 100):
-            for error, plugin, operation, context in stream[first:first + 100]:
-                aggregator.record_error(error, context=context, plugin_id=plugin, operation=operation)
-            done += len(stream[first:first + 100])
-            if time.perf_counter() - started > budget:
+    except RuntimeError:  # (recorded from inside an except block, as real callers do)
+        while True:
+            turns = [n for n, (_, records) in enumerate(sides)
+                     if spent[n] < budget and (cycle or done[n] < len(records))]
+            if not turns:
                 break
-    return (time.perf_counter() - started) / done * 1e6
+            for n in turns:
+                aggregator, records = sides[n]
+                started = time.perf_counter()
+                while time.perf_counter() - started < SLICE and (cycle or done[n] < len(records)):
+                    for error, plugin, operation, context in _batch(records, done[n], cycle):
+                        aggregator.record_error(error, context=context, plugin_id=plugin, operation=operation)
+                        done[n] += 1
+                spent[n] += time.perf_counter() - started
+    return [spent[n] / max(done[n], 1) * 1e6 for n in range(len(sides))]
 
 
-def measure_unique(factory: Any, kept: int, direct: bool, budget: float, most: int, length: int,
-                   with_context: bool, offset: int) -> float:
-    """Fill a fresh aggregator to ``kept`` records (cycled stream), then time fresh unique messages."""
+def _batch(records: list[Record], at: int, cycle: bool, size: int = 10) -> list[Record]:
+    """The next ``size`` records from ``at`` (wrapping round when ``cycle``)."""
+    if not cycle:
+        return records[at:at + size]
+    at %= len(records)
+    batch = records[at:at + size]
+    return batch if len(batch) == size else batch + records[:size - len(batch)]
+
+
+def filled(factory: Any, kept: int, direct: bool) -> Any:
+    """A fresh aggregator brought to ``kept`` records (cycled stream), its logging off."""
     aggregator = factory(max_records=kept)
     aggregator.logger.disabled = True
     fill(aggregator, make_stream(4000), kept, direct)
-    result = time_unique(aggregator, make_unique_stream(most, length, offset, with_context), budget)
-    if hasattr(aggregator, "close"):
-        aggregator.close()
-    return result
+    return aggregator
+
+
+def measure_row(baseline: types.ModuleType | None, kept: int, budget: float,
+                streams: tuple[list[Record], list[Record]], cycle: bool) -> tuple[int, float, float | None]:
+    """Ours (and the baseline, in turns) at ``kept`` records on the given streams."""
+    sides = [(filled(ErrorAggregator, kept, False), streams[0])]
+    if baseline is not None:
+        sides.append((filled(baseline.ErrorAggregator, kept, kept >= 100_000), streams[1]))
+    times = time_pair(sides, budget, cycle)
+    for aggregator, _ in sides:
+        if hasattr(aggregator, "close"):
+            aggregator.close()
+    return kept, times[0], times[1] if baseline is not None else None
 
 
 def load_baseline(path: Path) -> types.ModuleType:
@@ -182,36 +214,6 @@ def fill(aggregator: Any, stream: list[tuple[BaseException, str, str]], kept: in
         aggregator.record_error(error, plugin_id=plugin, operation=operation)
 
 
-def time_records(aggregator: Any, stream: list[tuple[BaseException, str, str]], budget: float,
-                 most: int) -> float:
-    """µs per record_error over at least ``budget`` seconds (or ``most`` records)."""
-    gc.collect()
-    done = 0
-    started = time.perf_counter()
-    try:
-        raise _SENTINEL
-    except RuntimeError:
-        while done < most:
-            for error, plugin, operation in stream[done % len(stream): done % len(stream) + 200]:
-                aggregator.record_error(error, plugin_id=plugin, operation=operation)
-            done += 200
-            if time.perf_counter() - started > budget:
-                break
-    return (time.perf_counter() - started) / done * 1e6
-
-
-def measure(factory: Any, kept: int, direct: bool, budget: float, most: int,
-            stream: list[tuple[BaseException, str, str]]) -> float:
-    """Fill a fresh aggregator to ``kept`` records, then time it."""
-    aggregator = factory(max_records=kept)
-    aggregator.logger.disabled = True
-    fill(aggregator, stream, kept, direct)
-    result = time_records(aggregator, stream, budget, most)
-    if hasattr(aggregator, "close"):
-        aggregator.close()
-    return result
-
-
 def memory_mb(records: int = 100_000, distinct: int = 20_000) -> float:
     """MB traced by tracemalloc for ``records`` records over ``distinct`` messages (ours)."""
     stream = make_stream(distinct, distinct)
@@ -229,7 +231,7 @@ def memory_mb(records: int = 100_000, distinct: int = 20_000) -> float:
 
 
 def unique_tables(baseline: types.ModuleType | None, budget: float) -> None:
-    """The unique-message workloads, ours and the baseline on the same fresh messages."""
+    """The unique-message workloads, ours and the baseline on fresh messages of the same kind."""
     offset = 10_000_000
     for title, length, with_context in (
             ("unique: every message distinct, 120 characters", 120, False),
@@ -238,13 +240,10 @@ def unique_tables(baseline: types.ModuleType | None, budget: float) -> None:
         rows = []
         for kept in SIZES:
             offset += 1_000_000
-            ours = measure_unique(ErrorAggregator, kept, False, budget, 20_000, length, with_context, offset)
-            theirs = None
-            if baseline is not None:
-                most = 4000 if kept < 100_000 else 400
-                theirs = measure_unique(baseline.ErrorAggregator, kept, kept >= 100_000, budget, most,
-                                        length, with_context, offset)
-            rows.append((kept, ours, theirs))
+            ours = make_unique_stream(30_000, length, offset, with_context)
+            theirs = make_unique_stream(4000 if kept < 100_000 else 400, length, offset + 500_000,
+                                        with_context) if baseline is not None else []
+            rows.append(measure_row(baseline, kept, budget, (ours, theirs), cycle=False))
         print_table(title, rows)
         ratios = [theirs / ours for _, ours, theirs in rows if theirs is not None]
         if ratios:
@@ -274,16 +273,9 @@ def main() -> None:
     baseline = load_baseline(args.baseline) if args.baseline else None
     for title, single in (("mixed: 5 exception types, 8 plugins", False),
                           ("single type: every error a TimeoutError (one seed pattern key)", True)):
-        stream = make_stream(4000, single_type=single)
-        rows = []
-        for kept in SIZES:
-            ours = measure(ErrorAggregator, kept, False, budget, 200_000, stream)
-            theirs = None
-            if baseline is not None:
-                most = 4000 if kept < 100_000 else 400
-                theirs = measure(baseline.ErrorAggregator, kept, kept >= 100_000, budget, most, stream)
-            rows.append((kept, ours, theirs))
-        print_table(title, rows)
+        stream: list[Record] = [(*triple, None) for triple in make_stream(4000, single_type=single)]
+        print_table(title, [measure_row(baseline, kept, budget, (stream, stream), cycle=True)
+                            for kept in SIZES])
     unique_tables(baseline, budget)
 
     print(f"\nmemory, 100,000 records over 20,000 distinct messages: {memory_mb():.1f} MB traced"

@@ -15,6 +15,13 @@ then repeats fault rounds and SIGKILL batches, holds the load at that rate (or `
 traces memory over longer stretches until the time is up, and compares RSS and thread counts at
 the start and the end. Exit status 1 when anything was lost, mishandled, broken or leaked.
 
+Then the hazards of issue 11 (``hazards.py``): re-entrancy (a finaliser logging inside our locked
+section or a locked read, a signal handler recording during record_error and during summaries, a
+fork while another thread holds our lock: completed, hung and failed runs, each in a fresh
+interpreter with a timeout), memory of 2,100 distinct deep tracebacks at max_records=10, the cost of
+unique messages, the longest wait of record_error on a slow (45 ms) subscriber, host objects that
+raise when read, and settings too extreme to use.
+
 The inputs and runners are the reliability suite's own (tests/hostile.py, tests/stress.py), so the
 figures and the tests measure the same things; the tests assert them.
 """
@@ -43,7 +50,9 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 sys.path.insert(1, str(TESTS.parent / "plugin"))
 
+import hazards  # noqa: E402  (beside this file)
 import pytest  # noqa: E402  (MonkeyPatch, to inject the export faults)
+import reentry_trials  # noqa: E402
 from hostile import (  # noqa: E402
     BAD_AGGREGATOR_SETTINGS,
     BAD_CONFIGS,
@@ -371,6 +380,48 @@ def rss() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+# ---------------------------------------------------------------------- issue 11
+
+
+REENTRY_RUNS = 5
+DEEP_LIMIT_MB = 4.0
+
+
+def issue_11(table: Table) -> list[str]:
+    """The hazards of issue 11 as table rows (re-entrancy runs, host objects, settings) and lines."""
+    for name, outcome in reentry_trials.reentry(REENTRY_RUNS).items():
+        row = table.row(f"re-entry: {name}")
+        for _ in range(outcome.completed):
+            row.check(True)
+        for _ in range(outcome.hung):
+            row.check(False, f"hung ({reentry_trials.TIMEOUT:.0f} s timeout)")
+        for _ in range(outcome.failed):
+            row.check(False, outcome.note)
+        if not row.notes:
+            row.notes.append(f"(slowest run {outcome.slowest:.2f} s)")
+    for label, (tried, survived) in hazards.hostile_host_objects().items():
+        row = table.row(f"host: {label}")
+        row.tried, row.bad = tried, tried - survived
+    for label, (tried, refused) in hazards.extreme_settings().items():
+        row = table.row(f"extreme {label}")
+        row.tried, row.bad = tried, tried - refused
+    deep = hazards.deep_traceback_memory()
+    row = table.row(f"2,100 deep tracebacks < {DEEP_LIMIT_MB:.0f} MB")
+    row.check(deep < DEEP_LIMIT_MB, f"{deep:.1f} MB")
+    first, later = hazards.slow_subscriber_wait()
+    row = table.row("45 ms subscriber: waits < 40 ms, then 10")
+    row.check(first < 0.040 and later < 0.010, f"{first * 1e3:.0f} / {later * 1e3:.0f} ms")
+    cost = hazards.unique_message_cost()
+    return [f"(re-entry: each run a fresh interpreter, {reentry_trials.TIMEOUT:.0f} s timeout;"
+            " extreme settings: refused with a ValueError naming the setting)",
+            f"deep tracebacks: 2,100 distinct, {2 * hazards.LEVELS + 2} frames deep, max_records=10:"
+            f" {deep:.2f} MB traced",
+            f"slow subscriber (45 ms an event): the first record_error waited {first * 1e3:.1f} ms,"
+            f" the slowest later one {later * 1e3:.1f} ms",
+            "unique messages, every one distinct, 1,000 kept records (µs per record_error):",
+            "  " + ", ".join(f"{label} {us:.1f}" for label, us in cost.items())]
+
+
 # ---------------------------------------------------------------------- main
 
 
@@ -406,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     threads_before = threading.active_count()
     kind = f"soak of {args.soak:.0f} s" if args.soak else "fast run"
     print(f"error-status reliability: {environment()}, {kind}")
-    hostile_table, fault_table, secret_table = Table(), Table(), Table()
+    hostile_table, fault_table, secret_table, issue_table = Table(), Table(), Table(), Table()
     with quiet(), tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         lost = hostile(hostile_table)
@@ -415,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         marks = memory_checkpoints(checkpoints=3, per_checkpoint=4000)
         reports, held = load_ladder(RATES)
         lost += sum(r.lost for _, r in reports)
+        issue_lines = issue_11(issue_table)
         soak_lines: list[str] = []
         soak_growth: list[int] = []
         if args.soak:
@@ -440,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     print_table("hostile inputs", hostile_table, "tried", "handled")
     print_table("faults", fault_table, "trials", "survived")
     print_table("credentials", secret_table, "checks", "redacted")
+    print_table("issue 11: re-entry, host objects, settings", issue_table, "trials", "handled")
+    for line in issue_lines:
+        print(f"  {line}")
     print_load(reports)
     growth = marks[-1] - marks[-2]
     print(f"\nmemory: traced {marks[-2] / 1024:.0f} KiB, then {marks[-1] / 1024:.0f} KiB after 4000 more"
@@ -453,10 +508,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"faults survived: {survived} of {sum(r.tried for r in fault_table.rows.values())} trials"
           f" ({len(fault_table.rows)} kinds)")
     print(f"credentials: {checks - secret_table.bad()} of {checks} places redacted")
+    print(f"issue 11: {sum(r.tried - r.bad for r in issue_table.rows.values())} of"
+          f" {sum(r.tried for r in issue_table.rows.values())} trials handled")
     print(f"load held: {held} records/s sustained with the renderer at 125 fps"
           f" (p99 frame time within {TOLERANCE - 1:.0%})")
     print(f"lost = {lost}    ({time.monotonic() - started:.0f} s)")
-    failed = lost or hostile_table.bad() or fault_table.bad() or secret_table.bad() or not held
+    failed = lost or hostile_table.bad() or fault_table.bad() or secret_table.bad() or issue_table.bad()
+    failed = failed or not held
     failed = failed or growth > 16 * 1024
     failed = failed or any(g > 32 * 1024 for g in soak_growth)
     return 1 if failed else 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+from collections import OrderedDict
 from collections.abc import Callable, KeysView
 from typing import Generic, TypeVar
 
@@ -13,6 +13,8 @@ V = TypeVar("V")
 class BoundedCache(Generic[K, V]):
     """At most ``max_entries`` entries, the oldest inserted dropped first (FIFO).
 
+    An ``OrderedDict`` drops its oldest entry in O(1); a plain dict would not: ``next(iter(d))`` walks
+    past every slot freed by earlier evictions, which cost a microsecond per insert at 1,024 entries.
     Neither ``get`` nor ``put`` takes a lock: they run inside ``except`` blocks, finalisers and
     signal handlers, where a lock held by the same thread would never be released. Dict operations
     are atomic; two writers evicting at once may overshoot the bound by one entry, never more.
@@ -27,15 +29,17 @@ class BoundedCache(Generic[K, V]):
         if max_entries < 1:
             raise ValueError(f"max_entries must be >= 1, got {max_entries}")
         self.max_entries = max_entries
-        self._data: dict[K, V] = {}
+        self._data: OrderedDict[K, V] = OrderedDict()
         self.get = self._data.get
 
     def put(self, key: K, value: V) -> V:
         """Store ``value`` under ``key`` (evicting the oldest entries when full); returns ``value``."""
         data = self._data
         if key not in data and len(data) >= self.max_entries:
-            with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread evicted
-                del data[next(iter(data))]
+            try:  # noqa: SIM105 (contextlib.suppress costs more than the eviction)
+                data.popitem(last=False)
+            except KeyError:  # another thread emptied it
+                pass
         data[key] = value
         return value
 

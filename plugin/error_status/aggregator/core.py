@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import forksafe
 from ..clock import SYSTEM_CLOCK, Clock
@@ -37,6 +37,7 @@ _MAX_STACK_TEXT = 8000
 MAX_MINUTES = 366 * 24 * 60  # a year: the longest window or quiet period that means anything
 DEFERRED_TYPE = "(deferred)"  # the placeholder a nested call returns: its occurrence is recorded later
 _NEW_PATTERN_KINDS = frozenset({EventKind.DETECTED, EventKind.RECURRED})
+T = TypeVar("T")
 
 
 class ErrorAggregator:
@@ -302,22 +303,22 @@ class ErrorAggregator:
 
     def active_patterns(self) -> list[ErrorPattern]:
         """Copies of the active patterns, most recently seen last."""
-        return self._ledger.active_patterns(self._clock.monotonic())[0]
+        return self._read(lambda: self._ledger.active_patterns(self._clock.monotonic()))[0]
 
     def active_patterns_as_of(self) -> tuple[list[ErrorPattern], int]:
         """The active patterns and the sequence number of the last event they reflect (a board
         rebuilt from them ignores older events that arrive later)."""
-        return self._ledger.active_patterns(self._clock.monotonic())
+        return self._read(lambda: self._ledger.active_patterns(self._clock.monotonic()))
 
     def recent_counts(self) -> dict[str, int]:
         """Errors within the pattern window per plugin (plugins with none are left out)."""
-        return self._ledger.recent_by_plugin(self._clock.monotonic())
+        return self._read(lambda: self._ledger.recent_by_plugin(self._clock.monotonic()))
 
     def get_error_summary(self) -> dict[str, Any]:
         """Summary of all errors for reporting (the seed's keys, then ours)."""
         self.tick()
         now = self._clock.monotonic()
-        total, counts, by_plugin, patterns, recent = self._ledger.summary_parts(now)
+        total, counts, by_plugin, patterns, recent = self._read(lambda: self._ledger.summary_parts(now))
         hours = (now - self._session_mono) / 3600.0
         return reports.summary(self._session_start, total, hours, counts, by_plugin, patterns, recent,
                                self.stats())
@@ -331,7 +332,8 @@ class ErrorAggregator:
         """Health of one plugin: the seed's keys, with "recent" meaning within the pattern window."""
         self.tick()
         plugin = identifier(plugin_id, self.limits.max_id_length) or ""
-        types, recent, last, patterns = self._ledger.plugin_parts(plugin, self._clock.monotonic())
+        types, recent, last, patterns = self._read(
+            lambda: self._ledger.plugin_parts(plugin, self._clock.monotonic()))
         worst = max((Severity.parse(p.severity) for p in patterns), default=None)
         return reports.plugin_health(plugin_id, types, recent, last, worst, self.pattern_threshold)
 
@@ -357,7 +359,7 @@ class ErrorAggregator:
     def clear_old_records(self, max_age_hours: float = 24) -> int:
         """Drop records older than ``max_age_hours`` (by monotonic age); returns how many."""
         max_age = positive_number("max_age_hours", max_age_hours, allow_zero=True) * 3600.0
-        cleared = self._ledger.clear_before(self._clock.monotonic() - max_age)
+        cleared = self._read(lambda: self._ledger.clear_before(self._clock.monotonic() - max_age))
         if cleared:
             self.logger.info("Cleared %d old error records", cleared)
         return cleared
@@ -365,7 +367,7 @@ class ErrorAggregator:
     def clear_history(self) -> int:
         """Forget what happened (records, resolved patterns, counts); active patterns stay, as
         they are problems now. Returns how many records were dropped."""
-        cleared = self._ledger.clear_history()
+        cleared = self._read(self._ledger.clear_history)
         self.logger.info("Cleared the error history (%d records)", cleared)
         return cleared
 
@@ -377,7 +379,7 @@ class ErrorAggregator:
             raise ValueError("filepath must not be empty")
         summary = self.get_error_summary()
         data = reports.export_document(datetime.fromtimestamp(self._clock.wall()), summary,
-                                       self._ledger.all_records())
+                                       self._read(self._ledger.all_records))
         write_json_atomic(Path(filepath), data)
         self.logger.info("Exported error data to %s", filepath)
 
@@ -398,6 +400,19 @@ class ErrorAggregator:
         self._exporter.close()
 
     # ------------------------------------------------------------------ internals
+
+    def _read(self, call: Callable[[], T]) -> T:
+        """``call()`` (a ledger method that takes its lock) with this thread marked inside, as while
+        recording: a record_error that a finaliser or a signal handler makes meanwhile, on this thread,
+        is queued instead of waiting for the lock it holds. (A read nested in one of our own calls
+        takes the lock again: it is re-entrant.)"""
+        reentry = self._reentry
+        entered = reentry.enter()
+        try:
+            return call()
+        finally:
+            if entered:
+                reentry.leave()
 
     def _fallback_record(self, error: object, plugin_id: object, operation: object) -> ErrorRecord:
         """A record built from whatever can still be read, when recording itself failed."""

@@ -3,8 +3,8 @@ consistent copies for the read path. Nothing here calls code the aggregator does
 
 from __future__ import annotations
 
+import _thread
 import itertools
-import threading
 from collections import deque
 from typing import Any
 
@@ -22,6 +22,21 @@ Published = tuple[list[PatternEvent], list[tuple[Subscription, int]]]  # events,
 MAINTENANCE_INTERVAL = 1.0  # seconds between two passes that age the patterns while recording
 
 
+class LedgerLock(_thread.RLock):  # type: ignore[misc]  # (final in typeshed; a base type in CPython)
+    """The ledger's lock: re-entrant, so that a read made by a signal handler or a finaliser while its
+    thread holds the lock gets in instead of waiting for itself (writes made so are queued instead:
+    ``Reentry``). With ``locked()``, as ``threading.Lock`` has (``RLock`` has it from Python 3.14)."""
+
+    def locked(self) -> bool:
+        """True while any thread holds it."""
+        if self._is_owned():  # type: ignore[attr-defined]  # (CPython's, as threading.Condition uses)
+            return True
+        if self.acquire(blocking=False):
+            self.release()
+            return False
+        return True
+
+
 class Ledger:
     """Records, counts and the pattern table, guarded by one lock (``lock``).
 
@@ -31,7 +46,7 @@ class Ledger:
 
     def __init__(self, max_records: int, thresholds: Thresholds, window: float, quiet: float,
                  limits: Limits, hub: EventHub) -> None:
-        self.lock = threading.Lock()
+        self.lock = LedgerLock()
         self._hub = hub
         self.sequence = 0  # the last event number given out
         self.records: deque[ErrorRecord] = deque(maxlen=max_records)
@@ -42,7 +57,7 @@ class Ledger:
 
     def reset_after_fork(self) -> None:
         """In a forked child: a fresh lock."""
-        self.lock = threading.Lock()
+        self.lock = LedgerLock()
 
     def store(self, key: Key, error_type: str, message: str, wall: float, mono: float,
               context: dict[str, Any] | None, plugin: str | None, operation: str | None,

@@ -35,13 +35,10 @@ class PatternTable:
         self.quiet = quiet
         self.limits = limits
         self.index: dict[Key, PatternState] = {}
+        self.get = self.index.get  # the pattern for a key, if tracked (no Python frame per call)
         self.active: OrderedDict[Key, PatternState] = OrderedDict()
         self.dormant: OrderedDict[Key, PatternState] = OrderedDict()
         self._members: dict[Key, set[Key]] = {}  # roll-up -> (up to two) patterns that fed it
-
-    def get(self, key: Key) -> PatternState | None:
-        """The pattern for ``key``, if tracked."""
-        return self.index.get(key)
 
     def active_patterns(self, now: float) -> list[ErrorPattern]:
         """Copies of the active patterns, most recently seen last."""
@@ -89,11 +86,11 @@ class PatternTable:
         events = self.observe(key, pattern, mono, wall, message, plugin)
         if key[0] == CUSTOM:
             return events
-        family = (ROLLUP, plugin, pattern.error_type)
         if pattern.severity is None:
-            rolled = self._roll_up(family, key, pattern, mono, wall, message, plugin)
+            rolled = self._roll_up((ROLLUP, plugin, pattern.error_type), key, pattern, mono, wall, message,
+                                   plugin)
         elif events and any(e[0] in _NEW and e[1].key == pattern.key for e in events):
-            rolled = self._absorb(family, self.thresholds.threshold - 1, mono)
+            rolled = self._absorb((ROLLUP, plugin, pattern.error_type), self.thresholds.threshold - 1, mono)
         else:
             return events
         return rolled if not events else events + rolled if rolled else events

@@ -16,7 +16,7 @@ class Reentry:
     """Which threads are inside the aggregator, and what their nested calls left for later."""
 
     def __init__(self, capacity: int) -> None:
-        self._local = threading.local()
+        self._inside: set[int] = set()  # thread idents (a set of ints costs less than a threading.local)
         self._queue: deque[Deferred] = deque()
         self._capacity = capacity
         self.dropped = 0
@@ -24,15 +24,15 @@ class Reentry:
 
     def enter(self) -> bool:
         """Mark this thread as inside; False (and nothing marked) when it already was."""
-        local = self._local
-        if getattr(local, "inside", False):
+        me = threading.get_ident()
+        if me in self._inside:
             return False
-        local.inside = True
+        self._inside.add(me)
         return True
 
     def leave(self) -> None:
         """This thread's outermost call is done."""
-        self._local.inside = False
+        self._inside.discard(threading.get_ident())
 
     def defer(self, item: Deferred) -> None:
         """Queue a nested call's occurrence (``deque.append`` takes no lock of ours); beyond the
@@ -63,4 +63,4 @@ class Reentry:
 
     def reset_after_fork(self) -> None:
         """In a forked child no other thread is inside any more."""
-        self._local = threading.local()
+        self._inside = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
 
 BUCKETS_PER_WINDOW = 60
@@ -15,22 +16,31 @@ class WindowCounter:
     after it happened (the bucket leaves whole).
     """
 
-    __slots__ = ("_buckets", "_total", "_width")
+    __slots__ = ("_buckets", "_total", "_until", "_width")
 
     def __init__(self, window: float) -> None:
         self._width = window / BUCKETS_PER_WINDOW
         self._buckets: deque[list[int]] = deque()
         self._total = 0
+        # Where the newest bucket ends: a time below it counts there without a division. (The product
+        # is rounded to the nearest float, less than half a unit in the last place from the edge, and
+        # ``//`` floors the exact quotient, so no time below it falls in a later bucket.)
+        self._until = -math.inf
 
     def add(self, now: float, n: int = 1) -> int:
         """Count ``n`` events at ``now``; returns the count in the window."""
+        self._total += n
+        if now < self._until:  # the newest bucket (or before it): expiry already ran
+            self._buckets[-1][1] += n
+            return self._total
         index = int(now // self._width)
         buckets = self._buckets
-        self._total += n
-        if buckets and buckets[-1][0] >= index:  # same bucket: expiry already ran at this index
+        if buckets and buckets[-1][0] >= index:  # (after remove(), or a time rounded into the bucket)
             buckets[-1][1] += n
+            self._until = (buckets[-1][0] + 1) * self._width
             return self._total
         buckets.append([index, n])
+        self._until = (index + 1) * self._width  # (see _until)
         self._expire(index)
         return self._total
 
@@ -49,11 +59,13 @@ class WindowCounter:
             n -= taken
             if buckets[-1][1] == 0:
                 buckets.pop()
+                self._until = -math.inf
 
     def clear(self) -> None:
         """Forget every event."""
         self._buckets.clear()
         self._total = 0
+        self._until = -math.inf
 
     def _expire(self, index: int) -> None:
         """Drop the buckets that have left the window."""
@@ -61,3 +73,5 @@ class WindowCounter:
         oldest = index - BUCKETS_PER_WINDOW - 1
         while buckets and buckets[0][0] <= oldest:
             self._total -= buckets.popleft()[1]
+            if not buckets:
+                self._until = -math.inf

@@ -11,7 +11,8 @@ from typing import Any
 
 from ..bounded import BoundedCache
 from .budget import bounded_head
-from .redact import REDACTED, is_plain, is_secret_name, redact_bounded, suspect_hints
+from .hints import hint_starts, is_plain
+from .redact import REDACTED, is_secret_name, redact_bounded
 from .traces import safe_str
 
 JsonValue = Any
@@ -20,11 +21,12 @@ _MAX_DEPTH = 4
 _MAX_INT = 2**63
 UNREADABLE = "<unreadable>"
 _FLAT_TYPES = frozenset({str, type(None), bool, int, float})
+_MAX_KEY = 64  # longer keys are not remembered as plain
 
 # Redacted texts of context values: a plugin passes the same few values (urls, ids, settings) again
 # and again, and redacting one costs far more than a lookup.
 _TEXTS: BoundedCache[tuple[str, int], str] = BoundedCache(2048)
-# Context keys known to need no redaction: a plugin passes the same keys every time.
+# Context keys known to need no redaction (at most _MAX_KEY long): a plugin passes the same keys every time.
 _PLAIN_KEYS: BoundedCache[str, bool] = BoundedCache(1024)
 
 
@@ -54,31 +56,33 @@ def _flat_copy(context: dict[Any, Any], max_items: int, max_text: int) -> dict[s
     the others are copied as they are. Its keys are known plain, or checked the first time."""
     if len(context) > max_items:
         return None
-    if not context.keys() <= _PLAIN_KEYS.keys() or max(map(len, context), default=0) > max_text:
-        return _first_flat_copy(context, max_text)  # (keys are shared by aggregators of other limits)
-    values = context.values()
-    kinds = set(map(type, values))
-    if not kinds <= _FLAT_TYPES:
-        return None
-    if (int in kinds or float in kinds) and not _small_and_finite(values):
-        return None
-    items = [(key, value) for key, value in context.items() if type(value) is str] if str in kinds else []
-    texts = [value for _, value in items]
-    if texts and max(map(len, texts)) > max_text:
+    if max_text < _MAX_KEY or not context.keys() <= _PLAIN_KEYS.keys():
+        return _first_flat_copy(context, max_text)  # (a known key is short enough for any such max_text)
+    keys: list[str] = []
+    texts: list[str] = []
+    numbers: list[int | float] = []
+    for key, value in context.items():  # (one loop: half the cost of a C-level pass for each question)
+        kind = type(value)
+        if kind is str:
+            keys.append(key)
+            texts.append(value)
+        elif kind is int or kind is float:
+            numbers.append(value)
+        elif kind is not bool and value is not None:
+            return None
+    if (numbers and not _small_and_finite(numbers)) or (texts and max(map(len, texts)) > max_text):
         return None
     suspects = _suspects(texts)
     if suspects is None:
         return None
     copy = dict(context)
     for index in suspects:
-        key, value = items[index]
-        copy[key] = _text(value, max_text)
+        copy[keys[index]] = _text(texts[index], max_text)
     return copy
 
 
-def _small_and_finite(values: Iterable[object]) -> bool:
-    """True when the numbers among ``values`` are finite and within 64 bits (checked at C speed)."""
-    numbers = [value for value in values if type(value) is int or type(value) is float]
+def _small_and_finite(numbers: Iterable[int | float]) -> bool:
+    """True when ``numbers`` are finite and within 64 bits (checked at C speed)."""
     try:
         return math.fsum(map(abs, numbers)) < _MAX_INT  # (NaN is not <)
     except OverflowError:  # an int too large for a float
@@ -109,7 +113,7 @@ def _first_flat_copy(context: dict[Any, Any], max_text: int) -> dict[str, JsonVa
     if suspects is None:
         return None
     for index, (key, is_key) in enumerate(owners):
-        if is_key and index not in suspects:
+        if is_key and index not in suspects and len(key) <= _MAX_KEY:
             _PLAIN_KEYS.put(key, True)
     if not suspects:
         return dict(context)
@@ -128,19 +132,11 @@ def _first_flat_copy(context: dict[Any, Any], max_text: int) -> dict[str, JsonVa
 
 def _suspects(texts: list[str]) -> set[int] | None:
     """Which of ``texts`` redaction could change (None: cannot be told cheaply)."""
-    joined = " ".join(texts)  # (no hint holds a blank: none spans two texts)
-    hints = suspect_hints(joined)
-    if not hints:
-        return None if hints is None else set()
+    found = hint_starts(" ".join(texts))  # (no hint holds a blank: none spans two texts)
+    if not found:
+        return None if found is None else set()
     starts = list(map(operator.add, itertools.accumulate(map(len, texts), initial=0), range(len(texts))))
-    low = joined.lower()
-    found: set[int] = set()
-    for hint in hints:
-        at = low.find(hint)
-        while at >= 0:
-            found.add(bisect.bisect_right(starts, at) - 1)
-            at = low.find(hint, at + 1)
-    return found
+    return {bisect.bisect_right(starts, at) - 1 for at in found}
 
 
 def _mapping(mapping: dict[Any, Any], depth: int, max_items: int, max_text: int,

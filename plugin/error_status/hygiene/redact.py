@@ -15,6 +15,10 @@ from urllib.parse import unquote
 
 from ..bounded import BoundedCache
 from .budget import bounded_head, bounded_tail, shorten
+from .hints import NAME_HINTS, holds_hint, is_plain, suspect_hints
+
+__all__ = ["REDACTED", "RedactionCache", "is_plain", "is_secret_name", "redact_bounded", "redact_text",
+           "suspect_hints", "unchanged_url_word", "visible_text"]
 
 REDACTED = "[REDACTED]"
 
@@ -49,10 +53,7 @@ _SECRET_IN_NAME = re.compile(
     r"(?:api|access|secret|private|client|app|auth|master|signing|encryption|license|subscription"
     r"|consumer)[_.-]?key|apikey|token|secret|passw(?:or)?d|passphrase|passcode|pwd|auth|signature"
     r"|credential|session|appid|cookie|(?<![a-z])pass(?![a-z])")
-# substrings that every secret name, or an authorisation scheme, contains
-_NAME_HINTS = ("key", "token", "secret", "pass", "pwd", "auth", "sig", "credential", "session",
-               "appid", "cookie", "bearer", "basic", "digest")
-_HINT = re.compile("|".join(_NAME_HINTS))
+_HINT = re.compile("|".join(NAME_HINTS))
 _SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 _NAME_REST = re.compile(r"[\w.-]*+")
@@ -95,10 +96,6 @@ _UNDERSCORE_TOKENS = ("gh", "k_live_", "k_test_")
 _DASH_TOKENS = ("xox", "sk-", "glpat-")
 _OTHER_TOKENS = ("AKIA", "ASIA", "AIza", "eyJ")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-# every rule's hints, in lower case (those with "_" or "-" looked for only when the text has one)
-_ALL_HINTS = (*_NAME_HINTS, "://", "%", "-----begin", "k=", "code=", "akia", "asia", "aiza", "eyj")
-_ALL_UNDERSCORE_HINTS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "k_live_", "k_test_")
-_ALL_DASH_HINTS = ("xox", "sk-", "glpat-")
 
 Span = tuple[int, int]
 
@@ -118,26 +115,6 @@ def redact_text(text: str) -> str:
     return redacted
 
 
-def is_plain(text: str) -> bool:
-    """True when redaction cannot change ``text`` (a cheap check: no rule's hint occurs in it)."""
-    return suspect_hints(text) == []
-
-
-def suspect_hints(text: str) -> list[str] | None:
-    """The hints (lower case) of the rules that could match in ``text``: none means redaction cannot
-    change it; None means it cannot be told cheaply (not plain printable ASCII). Checked once on the
-    joined text of many short values, it tells which of them need redacting."""
-    if not (text.isascii() and text.isprintable()):
-        return None
-    low = text.lower()
-    found = [hint for hint in _ALL_HINTS if hint in low]
-    if "_" in low:
-        found += [hint for hint in _ALL_UNDERSCORE_HINTS if hint in low]
-    if "-" in low:
-        found += [hint for hint in _ALL_DASH_HINTS if hint in low]
-    return found
-
-
 def is_secret_name(name: str) -> bool:
     """True when a context key or parameter named ``name`` holds a secret."""
     low = name.lower()
@@ -146,7 +123,7 @@ def is_secret_name(name: str) -> bool:
 
 def _has_hint(low: str) -> bool:
     """True when a name or scheme hint occurs in ``low`` (a loop: faster here than any())."""
-    for hint in _NAME_HINTS:  # noqa: SIM110
+    for hint in NAME_HINTS:  # noqa: SIM110
         if hint in low:
             return True
     return False
@@ -230,6 +207,17 @@ def _value_after(low: str, start: int, end: int, name: str) -> Span | None:
         return None
     found = value.span(value.lastindex)
     return found if found[1] > found[0] else None
+
+
+def unchanged_url_word(word: str) -> bool:
+    """True for a word (nothing blank in it) holding a URL that redaction leaves as it is: "://" is
+    its only hint, and the rule for URLs (which reads a URL up to a blank at most) finds nothing."""
+    low = word.lower()
+    if "://" not in low or holds_hint(low.replace("://", " ")):  # (no other hint overlaps "://")
+        return False
+    spans: list[Span] = []
+    _urls(low, spans)
+    return not spans
 
 
 def _urls(low: str, spans: list[Span]) -> None:

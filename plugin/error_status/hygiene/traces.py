@@ -9,7 +9,7 @@ from types import CodeType, FrameType, TracebackType
 from ..bounded import BoundedCache
 from .redact import redact_bounded, redact_text
 
-Frames = tuple[tuple[CodeType, int], ...]
+Frames = tuple[tuple[CodeType, int | None], ...]  # (a line number may be None)
 
 _MAX_CHAIN = 3
 _MAX_CHAINED_MESSAGE = 500
@@ -23,18 +23,16 @@ _CHAIN_TEXT = {
 class _StackInterner:
     """Shares one captured stack between records that failed at the same place.
 
-    Most errors come from a few code paths; keying by code-object identity and line numbers
-    avoids hashing code objects on the hot path. A key holds only the frames a stack keeps (the
-    innermost ``max_frames``) and the depth, so a deep recursion costs no more than a shallow
-    one; entries hold those code objects, so an id in a key cannot be reused while it lives.
+    Most errors come from a few code paths; keying by code-object identity and instruction offsets
+    avoids hashing code objects (and computing line numbers) on the hot path. A key holds only the
+    frames a stack keeps (the innermost ``max_frames``) and the depth, so a deep recursion costs no
+    more than a shallow one; entries hold those code objects, so an id in a key cannot be reused
+    while it lives. Errors never raised are keyed by the frames above the recording call.
     """
 
     def __init__(self, max_entries: int = 512) -> None:
         self._table: BoundedCache[tuple[int, ...], CapturedStack] = BoundedCache(max_entries)
-
-    def get(self, key: tuple[int, ...]) -> CapturedStack | None:
-        """The stack stored under ``key``, if any."""
-        return self._table.get(key)
+        self.get = self._table.get  # the stack stored under a key, if any (no Python frame per call)
 
     def put(self, key: tuple[int, ...], stack: CapturedStack) -> CapturedStack:
         """Store ``stack`` under ``key`` (evicting the oldest entry when full)."""
@@ -80,8 +78,7 @@ def capture(error: BaseException | None, max_frames: int, skip_frames: int = 2) 
     """The stack of ``error`` from its own ``__traceback__``, or the recording site if never raised."""
     traceback = error.__traceback__ if error is not None else None
     if traceback is None:
-        frames, omitted = _from_caller(sys._getframe(skip_frames), max_frames)
-        return CapturedStack(frames, omitted, False)
+        return _caller_stack(sys._getframe(skip_frames), max_frames)
     assert error is not None
     if error.__cause__ is not None or (error.__context__ is not None and not error.__suppress_context__):
         frames, omitted = _from_traceback(traceback, max_frames)
@@ -94,16 +91,27 @@ def capture(error: BaseException | None, max_frames: int, skip_frames: int = 2) 
     return _INTERNER.put(key, CapturedStack(frames, omitted, True))
 
 
+def _caller_stack(frame: FrameType, max_frames: int) -> CapturedStack:
+    """The stack above the recording call (an error never raised), shared as a traceback's is."""
+    key = _caller_identity(frame, max_frames)
+    shared = _INTERNER.get(key)
+    if shared is not None:
+        return shared
+    frames, omitted = _from_caller(frame, max_frames)
+    return _INTERNER.put(key, CapturedStack(frames, omitted, False))
+
+
 def _identity(traceback: TracebackType, max_frames: int) -> tuple[int, ...]:
-    """Code-object ids and line numbers of the frames a stack keeps, and the depth: equal for equal
-    failure sites (as far as the kept frames can tell)."""
+    """Code-object ids and instruction offsets of the frames a stack keeps, and the depth: equal for
+    equal failure sites (as far as the kept frames can tell). (An offset is read as it is stored; a
+    line number is computed from the code's line table, six times the cost.)"""
     if traceback.tb_next is None:
-        return (id(traceback.tb_frame.f_code), traceback.tb_lineno)
+        return (id(traceback.tb_frame.f_code), traceback.tb_lasti)
     key: list[int] = []
     tb: TracebackType | None = traceback
     while tb is not None:
         key.append(id(tb.tb_frame.f_code))
-        key.append(tb.tb_lineno)
+        key.append(tb.tb_lasti)
         tb = tb.tb_next
     depth = len(key) // 2
     if depth > max_frames:
@@ -112,9 +120,24 @@ def _identity(traceback: TracebackType, max_frames: int) -> tuple[int, ...]:
     return tuple(key)
 
 
+def _caller_identity(frame: FrameType | None, max_frames: int) -> tuple[int, ...]:
+    """``_identity`` of the stack above the recording call: the innermost ``max_frames`` frames, then
+    minus the depth (no traceback's key ends with a negative number)."""
+    key: list[int] = []
+    depth = 0
+    while frame is not None:
+        if depth < max_frames:
+            key.append(id(frame.f_code))
+            key.append(frame.f_lasti)
+        depth += 1
+        frame = frame.f_back
+    key.append(-depth)
+    return tuple(key)
+
+
 def _from_traceback(tb: TracebackType | None, max_frames: int) -> tuple[Frames, int]:
     """Innermost ``max_frames`` entries of a traceback, and how many were left out."""
-    entries: list[tuple[CodeType, int]] = []
+    entries: list[tuple[CodeType, int | None]] = []
     while tb is not None:
         entries.append((tb.tb_frame.f_code, tb.tb_lineno))
         tb = tb.tb_next
@@ -124,7 +147,7 @@ def _from_traceback(tb: TracebackType | None, max_frames: int) -> tuple[Frames, 
 
 def _from_caller(frame: FrameType | None, max_frames: int) -> tuple[Frames, int]:
     """The stack above the recording call, outermost first."""
-    entries: list[tuple[CodeType, int]] = []
+    entries: list[tuple[CodeType, int | None]] = []
     omitted = 0
     while frame is not None:
         if len(entries) < max_frames:
@@ -167,7 +190,8 @@ def _format_block(frames: Frames, omitted: int, raised: bool, error_type: str, m
         lines.append(f"  ... {omitted} more frames ...\n")
     for code, lineno in frames:
         lines.append(f'  File "{code.co_filename}", line {lineno}, in {code.co_name}\n')
-        source = linecache.getline(code.co_filename, lineno).strip()
+        # (a frame's line number is None between lines: a signal handler's caller, as traceback prints it)
+        source = linecache.getline(code.co_filename, lineno).strip() if lineno is not None else ""
         if source:
             lines.append(f"    {redact_bounded(source, _MAX_SOURCE_LINE)}\n")
     lines.append(f"{error_type}: {message}\n" if message else f"{error_type}\n")
