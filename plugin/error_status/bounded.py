@@ -17,7 +17,8 @@ class BoundedCache(Generic[K, V]):
     past every slot freed by earlier evictions, which cost a microsecond per insert at 1,024 entries.
     Neither ``get`` nor ``put`` takes a lock: they run inside ``except`` blocks, finalisers and
     signal handlers, where a lock held by the same thread would never be released. Dict operations
-    are atomic; two writers evicting at once may overshoot the bound by one entry, never more.
+    are atomic; writers evicting at the same moment may overshoot the bound by one entry each, and
+    the next insert brings it back to the bound.
     """
 
     __slots__ = ("_data", "get", "max_entries")
@@ -35,11 +36,12 @@ class BoundedCache(Generic[K, V]):
     def put(self, key: K, value: V) -> V:
         """Store ``value`` under ``key`` (evicting the oldest entries when full); returns ``value``."""
         data = self._data
-        if key not in data and len(data) >= self.max_entries:
-            try:  # noqa: SIM105 (contextlib.suppress costs more than the eviction)
-                data.popitem(last=False)
-            except KeyError:  # another thread emptied it
-                pass
+        if key not in data:
+            while len(data) >= self.max_entries:  # (a loop: writers racing here are evened out next time)
+                try:  # (not contextlib.suppress: it costs more than the eviction)
+                    data.popitem(last=False)
+                except KeyError:  # another thread emptied it
+                    break
         data[key] = value
         return value
 
