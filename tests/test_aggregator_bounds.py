@@ -51,6 +51,10 @@ def test_affected_plugins_do_not_grow_with_occurrences(make_aggregator: Build) -
     ({"quiet_period_minutes": 0}, ValueError, "quiet_period_minutes"),
     ({"hysteresis": 1.5}, ValueError, "hysteresis"),
     ({"limits": {"max_patterns": 3}}, TypeError, "limits"),
+    ({"pattern_window_minutes": 1e13}, ValueError, "pattern_window_minutes"),  # was a bare OverflowError
+    ({"pattern_window_minutes": 1e-6}, ValueError, "pattern_window_minutes"),  # was accepted, lost counts
+    ({"max_records": 10**19}, ValueError, "max_records"),
+    ({"quiet_period_minutes": 1e13}, ValueError, "quiet_period_minutes"),
 ])
 def test_bad_settings_name_themselves(kwargs: dict[str, object], exc: type[Exception], name: str) -> None:
     with pytest.raises(exc, match=name):
