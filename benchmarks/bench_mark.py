@@ -17,8 +17,10 @@ one real ``DisplayManager`` per panel size. Per frame, another plugin's way: its
 - mark installed, a critical alert: the blink (half the frames marked).
 
 Also the same with a frame that does not change (dirty tracking skips the push), and the overlay's
-own cost per frame (the difference of medians). Pushes are counted at the raw adapter and checked
-(every frame of the changing cases is pushed). Nothing here asserts a time.
+own cost per frame (the difference of medians). The host's push is tens of µs and noisy here, so a
+last table times the overlay alone, around a display manager whose push only takes its lock.
+Pushes are counted at the raw adapter and checked (every frame of the changing cases is pushed).
+Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -158,6 +160,53 @@ def bench_size(width: int, height: int, args: argparse.Namespace) -> None:
             print(f"    {name:<36} {cost:8.1f} µs  (runs {min(values):.1f}-{max(values):.1f}){extra}")
 
 
+class BareManager:
+    """A display manager whose push only takes its lock: what is left is the overlay's own cost."""
+
+    def __init__(self, width: int, height: int) -> None:
+        import threading
+
+        from PIL import Image
+
+        self.image = Image.new("RGB", (width, height), (30, 60, 90))
+        self._update_lock = threading.RLock()
+
+    def update_display(self) -> None:
+        with self._update_lock:
+            pass
+
+
+def bench_overlay_alone(args: argparse.Namespace) -> None:
+    """µs per update_display() on BareManager: without the overlay, with it and no alert, marking."""
+    from error_status.ledmatrix import overlay
+    from error_status.model import Severity
+    from error_status.render.style import DEFAULT_SEVERITY_COLOURS
+
+    print("the overlay alone (a push that only takes its lock; median of runs, µs per frame)")
+    print(f"  {'size':<9} {'no overlay':>11} {'no alert':>9} {'marking':>8}   overlay: no alert  marking")
+    error = overlay.Mark(Severity.ERROR, DEFAULT_SEVERITY_COLOURS[Severity.ERROR], "top-right")
+    for width, height in SIZES:
+        manager = BareManager(width, height)
+        bare = manager.update_display
+        installed = overlay.attach(manager, "bench")
+        assert installed is not None
+        wrapped = manager.update_display
+        costs: dict[str, list[float]] = {"bare": [], "none": [], "marking": []}
+        frames = args.frames * 10
+        for _ in range(args.rounds):
+            cases = (("bare", bare, None), ("none", wrapped, None), ("marking", wrapped, error))
+            for name, call, mark in cases:
+                installed.show("bench", mark)
+                started = time.perf_counter()
+                for _ in range(frames):
+                    call()
+                costs[name].append((time.perf_counter() - started) / frames * 1e6)
+        overlay.detach(installed, "bench")
+        base, none, marking = (statistics.median(costs[name]) for name in ("bare", "none", "marking"))
+        print(f"  {width}x{height:<6} {base:>11.2f} {none:>9.2f} {marking:>8.2f}   "
+              f"{none - base:>+16.2f} {marking - base:>+8.2f}")
+
+
 def main() -> None:
     """Every size, inside the host."""
     args = parse_args()
@@ -169,6 +218,7 @@ def main() -> None:
         print(f"host {host} | python {sys.version.split()[0]}\n")
         for width, height in SIZES:
             bench_size(width, height, args)
+        bench_overlay_alone(args)
 
 
 if __name__ == "__main__":
