@@ -8,10 +8,7 @@ test_host_health.py, test_persistence.py, test_aggregator_bounds.py), counted he
 
 from __future__ import annotations
 
-import enum
-import gc
 import time
-import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +20,7 @@ from hostdoubles import (
     FakePluginManager,
     FakeStateManager,
 )
+from hostile import Raising, RaisingMapping, RaisingState, deep_traceback_growth
 
 from error_status import ErrorStatusPlugin
 from error_status.aggregator import ErrorAggregator, Limits
@@ -33,49 +31,9 @@ from error_status.ledmatrix.staleness import UpdateWatch
 
 # ---------------------------------------------------------------------- deep tracebacks
 
-LEVELS = 100  # each traceback is 2 * LEVELS + 2 frames deep
-
-
-def _left(depth: int, path: int) -> None:
-    _dive(depth, path)
-
-
-def _right(depth: int, path: int) -> None:
-    _dive(depth, path)
-
-
-def _dive(depth: int, path: int) -> None:
-    """Recurse ``depth`` levels; the outer twelve go left or right by the bits of ``path``."""
-    if depth == 0:
-        raise ValueError("deep failure")
-    step = _right if depth > LEVELS - 12 and path >> (LEVELS - depth) & 1 else _left
-    step(depth - 1, path)
-
-
-def _deep_error(path: int) -> BaseException:
-    try:
-        _dive(LEVELS, path)
-    except ValueError as error:
-        return error
-    raise AssertionError("unreachable")
-
-
 def deep_traceback_memory(count: int = 2100) -> float:
     """MB traced while ``count`` distinct 202-frame tracebacks are recorded with max_records=10."""
-    errors = [_deep_error(path) for path in range(count)]  # (made before measuring)
-    aggregator = ErrorAggregator(max_records=10)
-    aggregator.logger.disabled = True
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for error in errors:
-            aggregator.record_error(error, plugin_id="deep")
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-        aggregator.close()
-    return grown / 1e6
+    return deep_traceback_growth(count) / 1e6
 
 
 # ---------------------------------------------------------------------- unique messages, slow subscriber
@@ -109,31 +67,6 @@ def slow_subscriber_wait(records: int = 40) -> tuple[float, float]:
 
 
 # ---------------------------------------------------------------------- hostile host objects
-
-
-class RaisingMapping(dict[str, Any]):
-    """A summary, state info or cache entry whose every read raises (a half-initialised host object)."""
-
-    def get(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("no")
-
-    def __getitem__(self, key: str) -> Any:
-        raise RuntimeError("no")
-
-
-class RaisingState(enum.Enum):
-    BROKEN = "broken"
-
-    @property
-    def value(self) -> Any:  # type: ignore[override]
-        raise RuntimeError("no value")
-
-
-class Raising:
-    """Every attribute read raises."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(f"no {name}")
 
 
 def _manager(summary: Callable[..., Any] | None, state: Callable[[str], Any] | None) -> FakePluginManager:

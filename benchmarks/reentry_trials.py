@@ -1,45 +1,20 @@
 """Re-entrancy trials for ``reliability.py`` (issue 11): a finaliser logging an ERROR inside our
 locked section or a locked read, a signal handler recording during record_error and during reads, a
 fork while another thread holds our lock. Each run is a fresh interpreter with a timeout, so a
-deadlock is counted as hung instead of stopping the benchmark (tests/test_reliability_reentry*.py
-assert the same scenarios once each).
+deadlock is counted as hung instead of stopping the benchmark. The prelude and the runner are the
+tests' (``tests/fresh_interpreter.py``); tests/test_reliability_reentry*.py assert such scenarios once
+each.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
-PLUGIN = Path(__file__).resolve().parents[1] / "plugin"
+from fresh_interpreter import run_fresh  # (tests/: reliability.py puts it on sys.path)
+
 TIMEOUT = 15.0  # seconds a scenario may take before it counts as hung
-
-_PRELUDE = """
-import logging, os, signal, sys, threading, time
-from error_status.aggregator import ErrorAggregator
-from error_status.ledmatrix.logs import attach_log_handler
-aggregator = ErrorAggregator(pattern_threshold=2)
-aggregator.logger.disabled = True
-attach_log_handler(aggregator)
-def count(plugin):
-    return sum(aggregator._plugin_error_counts.get(plugin, {}).values())
-def during(owner, name, action):
-    original = getattr(owner, name)
-    def wrapped(*args):
-        setattr(owner, name, original)
-        action()
-        return original(*args)
-    setattr(owner, name, wrapped)
-def pester(stop):
-    while not stop.is_set():
-        os.kill(os.getpid(), signal.SIGUSR1)
-        time.sleep(0.0005)
-"""
 
 SCENARIOS = {
     "finaliser logs inside our lock": """
@@ -64,11 +39,7 @@ SCENARIOS = {
         assert count("weather") == 200, count("weather")
     """,
     "signal handler records in a record": """
-        handled = []
-        def handler(*_):
-            handled.append(1)
-            aggregator.record_error(OSError("from the handler"), plugin_id="signal")
-        signal.signal(signal.SIGUSR1, handler)
+        record_on_signal()
         stop = threading.Event()
         threading.Thread(target=pester, args=(stop,), daemon=True).start()
         for n in range(3000):
@@ -77,11 +48,7 @@ SCENARIOS = {
         assert handled and count("signal") == len(handled) and count("main") == 3000
     """,
     "signal handler records in a read": """
-        handled = []
-        def handler(*_):
-            handled.append(1)
-            aggregator.record_error(OSError("from the handler"), plugin_id="signal")
-        signal.signal(signal.SIGUSR1, handler)
+        record_on_signal()
         for n in range(100):
             aggregator.record_error(ValueError(f"x {n}"), plugin_id=f"p{n % 20}")
         stop = threading.Event()
@@ -93,13 +60,7 @@ SCENARIOS = {
         assert handled and count("signal") == len(handled), (len(handled), count("signal"))
     """,
     "fork while a thread holds our lock": """
-        holding, release = threading.Event(), threading.Event()
-        def hold():
-            with aggregator._lock:
-                holding.set()
-                release.wait(10)
-        threading.Thread(target=hold, daemon=True).start()
-        holding.wait(5)
+        release = hold_the_lock()
         pid = os.fork()
         if pid == 0:
             aggregator.record_error(ValueError("child"), plugin_id="child")
@@ -132,17 +93,9 @@ class Outcome:
 
 
 def _run_scenario(body: str) -> tuple[str, float, str]:
-    """("completed" | "hung" | "failed", seconds, what it printed) for one run in a fresh interpreter."""
-    code = _PRELUDE + textwrap.dedent(body) + "\nprint('ok')\n"
-    env = {**os.environ, "PYTHONPATH": str(PLUGIN)}
-    started = time.monotonic()
-    try:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT,
-                              env=env)
-    except subprocess.TimeoutExpired:
-        return "hung", time.monotonic() - started, ""
-    ok = done.returncode == 0 and done.stdout.strip().endswith("ok")
-    return ("completed" if ok else "failed"), time.monotonic() - started, (done.stderr or done.stdout)[-200:]
+    """("completed" | "hung" | "failed", seconds, the end of what it printed) for one run."""
+    result, seconds, output = run_fresh(textwrap.dedent(body) + "print('ok')\n", TIMEOUT)
+    return result, seconds, output[-200:]
 
 
 def reentry(runs: int) -> dict[str, Outcome]:

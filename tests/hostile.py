@@ -6,6 +6,7 @@ user gets fresh objects. The benchmark imports this file from ``tests/`` (see it
 
 from __future__ import annotations
 
+import enum
 import errno
 import json
 import math
@@ -436,3 +437,86 @@ class BrokenCache(FakeCacheManager):
         return super().get(key, max_age, memory_ttl)
 
 
+
+
+# ---------------------------------------------------------------------- deep tracebacks
+
+DEEP_LEVELS = 100
+DEEP_FRAMES = 2 * DEEP_LEVELS + 2  # deep_error, then _dive and _left/_right per level, then the last _dive
+
+
+def _left(depth: int, path: int) -> None:
+    _dive(depth, path)
+
+
+def _right(depth: int, path: int) -> None:
+    _dive(depth, path)
+
+
+def _dive(depth: int, path: int) -> None:
+    """Recurse ``depth`` levels; the outer twelve go left or right by the bits of ``path``."""
+    if depth == 0:
+        raise ValueError("deep failure")
+    step = _right if depth > DEEP_LEVELS - 12 and path >> (DEEP_LEVELS - depth) & 1 else _left
+    step(depth - 1, path)
+
+
+def deep_error(path: int) -> BaseException:
+    """A traceback 202 frames deep, unlike any other ``path``'s in its outer frames only."""
+    try:
+        _dive(DEEP_LEVELS, path)
+    except ValueError as error:
+        return error
+    raise AssertionError("unreachable")
+
+
+def deep_traceback_growth(count: int = 2100) -> int:
+    """Bytes traced while ``count`` distinct 202-frame tracebacks are recorded with max_records=10."""
+    import gc
+    import tracemalloc
+
+    from error_status.aggregator import ErrorAggregator
+
+    errors = [deep_error(path) for path in range(count)]  # (made before measuring)
+    aggregator = ErrorAggregator(max_records=10)
+    aggregator.logger.disabled = True
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for error in errors:
+            aggregator.record_error(error, plugin_id="deep")
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        aggregator.close()
+
+
+# ---------------------------------------------------------------------- host objects that fight back
+
+
+class Raising:
+    """Every attribute read raises, as a half-initialised host object might."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"no {name}")
+
+
+class RaisingMapping(dict[str, Any]):
+    """A summary, state info or cache entry whose every read raises (a half-initialised host object)."""
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("no")
+
+    def __getitem__(self, key: str) -> Any:
+        raise RuntimeError("no")
+
+
+class RaisingState(enum.Enum):
+    """A host state whose ``.value`` raises."""
+
+    BROKEN = "broken"
+
+    @property
+    def value(self) -> Any:  # type: ignore[override]
+        raise RuntimeError("no value")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from hostdoubles import FakeDisplayManager, FakeHealthTracker, FakePluginManager, FakeStateManager
+from hostile import Raising, RaisingMapping, RaisingState
 
 from error_status.ledmatrix.health import read_host_health
 from error_status.model import HealthState
@@ -128,13 +129,6 @@ def test_nothing_available_gives_an_empty_dict(pm: object) -> None:
     assert health_pairs(pm) == {}
 
 
-class Raising:
-    """Every attribute access raises, as a half-initialised host object might."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(f"no {name}")
-
-
 class RaisingPluginManager:
     @property
     def plugin_manifests(self) -> dict[str, Any]:
@@ -182,24 +176,6 @@ def test_fake_display_manager_follows_the_host_contract() -> None:
     assert display.image.getpixel((0, 0)) == (0, 0, 0)
     assert (display.matrix.width, display.matrix.height) == (64, 32) == display.image.size
     assert len(display.pushed) == 1 and display.pushed[0].getpixel((0, 0)) == (255, 0, 0)
-
-
-class RaisingMapping(dict[str, Any]):
-    """A summary whose every read raises (a half-initialised host object)."""
-
-    def get(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("no")
-
-    def __getitem__(self, key: str) -> Any:
-        raise RuntimeError("no")
-
-
-class RaisingState(enum.Enum):
-    BROKEN = "broken"
-
-    @property
-    def value(self) -> Any:  # type: ignore[override]
-        raise RuntimeError("no value")
 
 
 def test_summaries_and_states_that_raise_when_read_are_survived() -> None:

@@ -3,47 +3,18 @@ equal failure sites; chained causes and source lines redacted before they are cu
 
 from __future__ import annotations
 
-import gc
 import textwrap
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hostile import DEEP_FRAMES as FRAMES
+from hostile import deep_error, deep_traceback_growth
 
 from error_status.aggregator import ErrorAggregator
 from error_status.aggregator.limits import Limits
 from error_status.hygiene import traces as stack
 from error_status.hygiene.traces import CapturedStack, capture
-
-
-def _left(depth: int, path: int) -> None:
-    _dive(depth, path)
-
-
-def _right(depth: int, path: int) -> None:
-    _dive(depth, path)
-
-
-def _dive(depth: int, path: int) -> None:
-    """Recurse ``depth`` levels; the outer twelve choose left or right by the bits of ``path``."""
-    if depth == 0:
-        raise ValueError("deep failure")
-    step = _right if depth > LEVELS - 12 and path >> (LEVELS - depth) & 1 else _left
-    step(depth - 1, path)
-
-
-LEVELS = 100
-FRAMES = 2 * LEVELS + 2  # deep_error, then _dive and _left/_right per level, then the last _dive
-
-
-def deep_error(path: int) -> BaseException:
-    """A traceback 202 frames deep, unlike any other ``path``'s in its outer frames only."""
-    try:
-        _dive(LEVELS, path)
-    except ValueError as error:
-        return error
-    raise AssertionError("unreachable")
 
 
 @pytest.fixture
@@ -53,18 +24,7 @@ def empty_interner() -> None:
 
 @pytest.mark.usefixtures("empty_interner")
 def test_distinct_deep_tracebacks_take_bounded_memory() -> None:
-    errors = [deep_error(path) for path in range(2100)]  # (made before measuring)
-    aggregator = ErrorAggregator(max_records=10)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for error in errors:
-            aggregator.record_error(error, plugin_id="deep")
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-        aggregator.close()
+    grown = deep_traceback_growth(2100)
     assert grown < 4_000_000, f"{grown / 1e6:.1f} MB for 2,100 distinct deep tracebacks"
 
 

@@ -6,57 +6,24 @@ interpreter with a timeout: on the code before the fix every one of them hung.""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
+from fresh_interpreter import check_fresh
 
-PLUGIN = Path(__file__).resolve().parents[1] / "plugin"
-TIMEOUT = 30.0
-
-PRELUDE = """
-import gc, logging, os, signal, sys, threading, time
-from error_status.aggregator import ErrorAggregator
-try:
-    from error_status.ledmatrix.logs import attach_log_handler
-except ImportError:  # the layout before the restructuring
-    from error_status.sources import attach_log_handler
-
-aggregator = ErrorAggregator(pattern_threshold=2)
-handler = attach_log_handler(aggregator)
-
+SETUP = """
 def inside_the_lock(action):
     '''Run ``action`` once, from within the aggregator's locked section (as the GC or a signal would).
     (The counting step runs under the lock: ``_ledger.counts.add`` now, ``_count`` before the fix.)'''
     if hasattr(aggregator, "_ledger"):
-        owner, name = aggregator._ledger.counts, "add"
+        during(aggregator._ledger.counts, "add", action)
     else:
-        owner, name = aggregator, "_count"
-    original = getattr(owner, name)
-    def add(*args):
-        assert aggregator._lock.locked()
-        setattr(owner, name, original)
-        original(*args)
-        action()
-    setattr(owner, name, add)
-
-def count(plugin):
-    return sum(aggregator._plugin_error_counts.get(plugin, {}).values())
+        during(aggregator, "_count", action)
 """
 
 
 def run(body: str) -> None:
-    """Run the scenario in a new interpreter; it prints "ok" when it got through."""
-    code = PRELUDE + textwrap.dedent(body)
-    env = {**os.environ, "PYTHONPATH": str(PLUGIN)}
-    try:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT,
-                              env=env)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the scenario hung for {TIMEOUT:.0f} s (a deadlock)")
-    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stdout + done.stderr
+    """Run the scenario in a new interpreter (it prints "ok" when it got through)."""
+    check_fresh(body, setup=SETUP)
 
 
 def test_a_finaliser_that_logs_an_error_inside_our_lock_is_recorded_not_deadlocked() -> None:
@@ -114,13 +81,7 @@ def test_ingest_and_a_subscriber_recording_inside_delivery_never_wait_on_themsel
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this platform")
 def test_the_child_of_a_fork_taken_while_another_thread_held_our_lock_records_and_delivers() -> None:
     run("""
-        holding, release = threading.Event(), threading.Event()
-        def hold():
-            with aggregator._lock:
-                holding.set()
-                release.wait(10)
-        threading.Thread(target=hold, daemon=True).start()
-        holding.wait(5)
+        release = hold_the_lock()
         seen = []
         aggregator.subscribe(lambda event: seen.append(event.kind))
         pid = os.fork()

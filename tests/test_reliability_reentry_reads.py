@@ -5,53 +5,19 @@ scenario runs in a fresh interpreter with a timeout: on the code before the fix 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
-import pytest
+from fresh_interpreter import check_fresh
 
 from error_status.hygiene.traces import CapturedStack
 
-PLUGIN = Path(__file__).resolve().parents[1] / "plugin"
-TIMEOUT = 30.0
-
-PRELUDE = """
-import gc, logging, os, signal, sys, threading, time
-from error_status.aggregator import ErrorAggregator
-
-aggregator = ErrorAggregator(pattern_threshold=2)
-aggregator.logger.disabled = True
+SETUP = """
 for n in range(60):
     aggregator.record_error(ValueError(f"failure {n}"), plugin_id=f"p{n % 20}")
-
-def count(plugin):
-    return sum(aggregator._plugin_error_counts.get(plugin, {}).values())
-
-def during(owner, name, action):
-    '''Run ``action`` once, from inside ``owner.name`` (called with our lock held), as the GC would.'''
-    original = getattr(owner, name)
-    def wrapped(*args):
-        assert aggregator._lock.locked()
-        setattr(owner, name, original)
-        action()
-        return original(*args)
-    setattr(owner, name, wrapped)
 """
 
 
 def run(body: str) -> None:
-    """Run the scenario in a new interpreter; it prints "ok" when it got through."""
-    code = PRELUDE + textwrap.dedent(body)
-    env = {**os.environ, "PYTHONPATH": str(PLUGIN)}
-    try:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT,
-                              env=env)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the scenario hung for {TIMEOUT:.0f} s (a deadlock)")
-    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stdout + done.stderr
+    """Run the scenario in a new interpreter (it prints "ok" when it got through)."""
+    check_fresh(body, setup=SETUP)
 
 
 def test_a_finaliser_recording_inside_every_locked_read_is_queued() -> None:
@@ -78,17 +44,9 @@ def test_a_finaliser_recording_inside_every_locked_read_is_queued() -> None:
 
 def test_a_signal_handler_recording_while_the_main_thread_reads_is_never_lost() -> None:
     run("""
-        handled = []
-        def handler(*_):
-            handled.append(1)
-            aggregator.record_error(OSError("from the handler"), plugin_id="signal")
-        signal.signal(signal.SIGUSR1, handler)
+        record_on_signal()
         stop = threading.Event()
-        def pester():
-            while not stop.is_set():
-                os.kill(os.getpid(), signal.SIGUSR1)
-                time.sleep(0.001)
-        threading.Thread(target=pester, daemon=True).start()
+        threading.Thread(target=pester, args=(stop,), daemon=True).start()
         deadline = time.monotonic() + 1.5
         while time.monotonic() < deadline:
             aggregator.get_error_summary()
