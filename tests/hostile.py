@@ -479,7 +479,8 @@ def deep_traceback_growth(count: int = 2100) -> int:
 
     errors = [deep_error(path) for path in range(count)]  # (made before measuring)
     aggregator = ErrorAggregator(max_records=10)
-    aggregator.logger.disabled = True
+    logger, was_disabled = aggregator.logger, aggregator.logger.disabled
+    logger.disabled = True  # (the module's logger: put back as it was, for whoever runs next)
     gc.collect()
     tracemalloc.start()
     try:
@@ -489,6 +490,7 @@ def deep_traceback_growth(count: int = 2100) -> int:
         return tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
+        logger.disabled = was_disabled
         aggregator.close()
 
 
