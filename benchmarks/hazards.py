@@ -55,14 +55,18 @@ def unique_message_cost(records: int = 6000) -> dict[str, float]:
 def slow_subscriber_wait(records: int = 40) -> tuple[float, float]:
     """Seconds the first and the slowest later record_error waited, a subscriber taking 45 ms an event."""
     aggregator = ErrorAggregator(pattern_threshold=1)
-    aggregator.logger.disabled = True
+    logger, was_disabled = aggregator.logger, aggregator.logger.disabled
+    logger.disabled = True  # (the module's logger: put back as it was for the sections after)
     aggregator.subscribe(lambda event: time.sleep(0.045))
     waits = []
-    for n in range(records):  # each record makes a new pattern: an event for the slow subscriber
-        started = time.monotonic()
-        aggregator.record_error(RuntimeError("down"), plugin_id=f"p{n}")
-        waits.append(time.monotonic() - started)
-    aggregator.close()
+    try:
+        for n in range(records):  # each record makes a new pattern: an event for the slow subscriber
+            started = time.monotonic()
+            aggregator.record_error(RuntimeError("down"), plugin_id=f"p{n}")
+            waits.append(time.monotonic() - started)
+    finally:
+        logger.disabled = was_disabled
+        aggregator.close()
     return waits[0], max(waits[1:])
 
 

@@ -59,6 +59,7 @@ from hostile import (  # noqa: E402
     BAD_SIZES,
     BROKEN_STATES,
     CONTEXTS,
+    DEEP_FRAMES,
     ERRORS,
     FAULTS,
     FINITE_TIMES,
@@ -414,7 +415,7 @@ def issue_11(table: Table) -> list[str]:
     cost = hazards.unique_message_cost()
     return [f"(re-entry: each run a fresh interpreter, {reentry_trials.TIMEOUT:.0f} s timeout;"
             " extreme settings: refused with a ValueError naming the setting)",
-            f"deep tracebacks: 2,100 distinct, {2 * hazards.LEVELS + 2} frames deep, max_records=10:"
+            f"deep tracebacks: 2,100 distinct, {DEEP_FRAMES} frames deep, max_records=10:"
             f" {deep:.2f} MB traced",
             f"slow subscriber (45 ms an event): the first record_error waited {first * 1e3:.1f} ms,"
             f" the slowest later one {later * 1e3:.1f} ms",
