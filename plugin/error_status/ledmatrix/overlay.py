@@ -29,7 +29,7 @@ from PIL import Image
 from .. import forksafe
 from ..clock import SYSTEM_CLOCK, Clock
 from ..model import Severity
-from ..render.mark import mark_box, mark_colour, mark_patch, mark_unit
+from ..render.mark import stamp
 from ..render.style import RGB
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,6 @@ class StatusOverlay:
         self._had_attribute = False
         self._inside = threading.local()
         self._fallback_lock = threading.RLock()  # for a display manager without an update lock
-        self._stamps: dict[tuple[Mark, RGB, tuple[int, int]], tuple[Image.Image, tuple[int, int]]] = {}
         self.disabled = False
         self.marked = 0
 
@@ -95,21 +94,20 @@ class StatusOverlay:
         with self._lock:
             if source in self._marks:
                 self._marks[source] = mark
-                self.current = next((m for m in self._marks.values() if m is not None), None)
+                self._recompute()
 
     def remove(self, source: object) -> bool:
         """Forget ``source``; True when no source is left."""
         with self._lock:
             self._marks.pop(source, None)
-            self.current = next((m for m in self._marks.values() if m is not None), None)
+            self._recompute()
             return not self._marks
 
-    # ------------------------------------------------------------------ install
+    def _recompute(self) -> None:
+        """The first source's mark that is not None (called with the lock held)."""
+        self.current = next((m for m in self._marks.values() if m is not None), None)
 
-    @property
-    def installed(self) -> bool:
-        """True while the wrapper is in place."""
-        return self._wrapper is not None
+    # ------------------------------------------------------------------ install
 
     def install(self) -> bool:
         """Wrap the manager's ``update_display`` (on top of what is there); False when it cannot
@@ -207,17 +205,8 @@ class StatusOverlay:
         frames stay black)."""
         if not isinstance(original, Image.Image) or original.getbbox() is None:
             return None
-        size = original.size
-        colour = mark_colour(mark.severity, mark.colour, self._clock.monotonic())
-        stamp = self._stamps.get((mark, colour, size))
-        if stamp is None:
-            left, top, _, _ = mark_box(mark.corner, size)
-            stamp = (mark_patch(mark.severity, colour, mark_unit(size[1]), mark.corner), (left, top))
-            if len(self._stamps) > 64:
-                self._stamps.clear()
-            self._stamps[(mark, colour, size)] = stamp
         frame = original.copy()
-        frame.paste(*stamp)
+        stamp(frame, mark.severity, mark.colour, mark.corner, self._clock.monotonic())
         return frame
 
     def _fail(self, error: Exception) -> None:

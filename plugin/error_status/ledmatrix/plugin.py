@@ -238,8 +238,8 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
             if overlay is None:
                 return
             mark = None
-            severity = driver.snapshot.worst if driver is not None else None
-            if severity is not None and driver is not None and driver.display_active:
+            severity = driver.snapshot.worst if driver is not None and driver.display_active else None
+            if severity is not None:
                 settings = self.settings
                 mark = Mark(severity, settings.style.severity_colours[severity], settings.status_mark)
             overlay.show(self._mark_token, mark)
@@ -263,7 +263,6 @@ class ErrorStatusPlugin(BasePlugin):  # type: ignore[misc]
         """Use ``driver``; it draws each new snapshot's scene ahead, on its own thread."""
         self._driver = driver
         self._unlisten = driver.add_listener(self._on_snapshot)
-        self._show_mark()
 
     def _detach(self) -> None:
         """Stop using the driver (the last user stops it)."""

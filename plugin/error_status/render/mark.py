@@ -61,10 +61,9 @@ def mark_colour(severity: Severity, colour: RGB, now: float) -> RGB:
     return (int(colour[0] * DIM), int(colour[1] * DIM), int(colour[2] * DIM))
 
 
-@lru_cache(maxsize=64)
 def mark_patch(severity: Severity, colour: RGB, unit: int, corner: str) -> Image.Image:
     """The mark as an RGB image: the shape flush with the panel's edges, the border on the inner
-    sides (cached: a handful of distinct patches ever exist)."""
+    sides."""
     rows = _SHAPES[(min(severity, Severity.ERROR), unit)]  # critical: the error's square, blinking
     side = unit + 1
     patch = Image.new("RGB", (side, side))
@@ -79,11 +78,17 @@ def mark_patch(severity: Severity, colour: RGB, unit: int, corner: str) -> Image
     return patch
 
 
+@lru_cache(maxsize=128)
+def _placed(severity: Severity, colour: RGB, corner: str,
+            size: tuple[int, int]) -> tuple[Image.Image, tuple[int, int]]:
+    """The patch and where it goes on a frame of ``size`` (cached: the frame path asks every frame)."""
+    left, top, _, _ = mark_box(corner, size)
+    return mark_patch(severity, colour, mark_unit(size[1]), corner), (left, top)
+
+
 def stamp(frame: Image.Image, severity: Severity, colour: RGB, corner: str, now: float) -> None:
     """Paste the mark into ``frame`` (a copy the caller owns)."""
-    left, top, _, _ = mark_box(corner, frame.size)
-    patch = mark_patch(severity, mark_colour(severity, colour, now), mark_unit(frame.size[1]), corner)
-    frame.paste(patch, (left, top))
+    frame.paste(*_placed(severity, mark_colour(severity, colour, now), corner, frame.size))
 
 
 def example_frames(size: tuple[int, int]) -> list[Image.Image]:
